@@ -201,7 +201,7 @@ fetch_sources() {
     die "$PY_ORIG has sha256 $s, PIN_PYTHON_ORIG_SHA256 says $PIN_PYTHON_ORIG_SHA256"
   s=$(sha256 "$ZLIB_ORIG"); [ "$s" = "$PIN_ZLIB_ORIG_SHA256" ] ||
     die "$ZLIB_ORIG has sha256 $s, PIN_ZLIB_ORIG_SHA256 says $PIN_ZLIB_ORIG_SHA256"
-  step_end "${fetched[*]:+downloaded ${fetched[*]}}${fetched[*]:-cached}"
+  if [ ${#fetched[@]} -gt 0 ]; then step_end "downloaded ${fetched[*]}"; else step_end cached; fi
 }
 
 # ---- private sysroot: keeps Debian clang from adding host /usr/include to wasm builds -------
@@ -335,10 +335,13 @@ PYEOF
 CONFIGURE_FLAGS=(--host=wasm32-unknown-wasi --build=x86_64-pc-linux-gnu
   "--with-build-python=$BUILD_PY" --disable-test-modules --disable-ipv6 --without-ensurepip
   "$PYMALLOC_FLAG" "--enable-big-digits=$PYBOX_BIGDIGITS")
+# configure's WASI default OPT is "-DNDEBUG -g -O3 -Wall"; the DWARF from -g only slowed the link
+# and wasm-opt (23 MB unstripped module) and is stripped from wasm/ anyway.
+CROSS_OPT="-DNDEBUG -O3 -Wall"
 CROSS_CFLAGS="-Wno-error=int-conversion -DSIZEOF_PTHREAD_T=4 -ffile-prefix-map=$WORK/="
 cross_build() {
   step_begin cross
-  local cstamp; cstamp=$(printf '%s\n' "${CONFIGURE_FLAGS[@]}" "$CROSS_CFLAGS" "$(clang-16 --version | head -1)" \
+  local cstamp; cstamp=$(printf '%s\n' "${CONFIGURE_FLAGS[@]}" "$CROSS_CFLAGS" "$CROSS_OPT" "$(clang-16 --version | head -1)" \
       "$(dpkg-query -W -f='${Version}' wasi-libc)" "$(cat "$ZLIB/.pybox-stamp")" "$(cat "$SRC_BASE/.pybox-stamp")" cross-v1)
   local reconf=0
   stamp_ok "$CROSS/.pybox-configure-stamp" "$cstamp" && [ -f "$CROSS/Makefile" ] || reconf=1
@@ -354,14 +357,20 @@ cross_build() {
     (cd "$CROSS" && CONFIG_SITE="$SRC_CROSS/Tools/wasm/config.site-wasm32-wasi" \
       PKG_CONFIG_LIBDIR="$WORK/empty-pkgconfig" PKG_CONFIG_PATH= \
       CC="${WASM_CC[*]}" CPP="${WASM_CC[*]} -E" AR=llvm-ar-16 RANLIB=llvm-ranlib-16 \
-      CFLAGS="$CROSS_CFLAGS" \
+      CFLAGS="$CROSS_CFLAGS" OPT="$CROSS_OPT" \
       ZLIB_CFLAGS="-I$ZLIB" ZLIB_LIBS="$ZLIB/libz.a" \
       run_logged "$CROSS/pybox-configure.log" "../$(basename "$SRC_CROSS")/configure" "${CONFIGURE_FLAGS[@]}")
     echo "$cstamp" >"$CROSS/.pybox-configure-stamp"
     note="configure $(($(date +%s) - t0)) s, "
   fi
   t1=$(date +%s)
-  run_logged "$CROSS/pybox-make.log" make -C "$CROSS" -j"$PYBOX_JOBS" all
+  # Only the static libraries and the sysconfig data: python.wasm (the `all` target) cannot
+  # link once guest/patches reference symbols that guest/src/*.c defines.
+  local targets=("$(mkvar "$CROSS" LIBRARY)") l
+  for l in $(mkvar "$CROSS" MODLIBS); do case $l in *.a) [[ $l == /* ]] || targets+=("$l") ;; esac; done
+  rm -f "$CROSS/pybuilddir.txt"
+  targets+=(pybuilddir.txt)
+  run_logged "$CROSS/pybox-make.log" make -C "$CROSS" -j"$PYBOX_JOBS" "${targets[@]}"
   note+="make $(($(date +%s) - t1)) s"
   check_modules
   # What the link step needs, so --link-only does not have to ask make again.
@@ -419,9 +428,11 @@ EOF
   for l in $LINK_LIBS; do
     case $l in -*|/*) libs+=("$l") ;; *) libs+=("$CROSS/$l") ;; esac
   done
+  # guest/src/link.flags: extra flags the glue needs (e.g. --wrap for the allocator).
+  GLUE_LDFLAGS=$( [ -f "$GUEST/src/link.flags" ] && sed 's/#.*//' "$GUEST/src/link.flags" | tr '\n' ' ' || true)
   # shellcheck disable=SC2086
   LINK_CMD=("${WASM_CC[@]}" -mexec-model=reactor -O2 "-ffile-prefix-map=$ROOT/="
-    -I"$SRC_CROSS/Include" -I"$CROSS" "${csrc[@]}" $LINK_LDFLAGS "${libs[@]}" -o "$LINK/pybox.raw.wasm")
+    -I"$SRC_CROSS/Include" -I"$CROSS" "${csrc[@]}" $LINK_LDFLAGS $GLUE_LDFLAGS "${libs[@]}" -o "$LINK/pybox.raw.wasm")
   "${LINK_CMD[@]}" || die "link failed"
   local raw_size opt_note=""
   raw_size=$(stat -c %s "$LINK/pybox.raw.wasm")
@@ -518,7 +529,7 @@ write_manifest() {
   M_BINARYEN="$(wasm-opt --version | head -1) (Debian $(dpkg-query -W -f='${Version}' binaryen))" \
   M_WABT=$(dpkg-query -W -f='${Version}' wabt) \
   M_CONFIG_ARGS=$LINK_CONFIG_ARGS \
-  M_LINK_FLAGS="-mexec-model=reactor -O2 $LINK_LDFLAGS" \
+  M_LINK_FLAGS="-mexec-model=reactor -O2 $LINK_LDFLAGS $GLUE_LDFLAGS" \
   M_LINK_LIBS=$LINK_LIBS \
   M_BUILTIN=$(cat "$CROSS/pybox-builtin-modules.txt") \
   M_MISSING=$(cat "$CROSS/pybox-missing-modules.txt") \

@@ -502,15 +502,22 @@ def _with_raw_value(answer, encoded):
 
 _tools = {}  # name -> stub function
 _tool_specs = {}  # name -> spec dict
-_MISSING = object()
 
 
-class _ToolArgsMissing:
+class _Sentinel:
+    """Default of a tool parameter: shows as <optional> / <required> in help()."""
+
+    __slots__ = ("label",)
+
+    def __init__(self, label):
+        self.label = label
+
     def __repr__(self):
-        return "<required>"
+        return self.label
 
 
-_REQUIRED = _ToolArgsMissing()
+_MISSING = _Sentinel("<optional>")
+_REQUIRED = _Sentinel("<required>")
 _PY_TYPES = {
     "string": "str", "integer": "int", "number": "float", "boolean": "bool",
     "array": "list", "object": "dict", "null": "None",
@@ -599,6 +606,15 @@ def _call_tool(name, args):
         response = _host.call_tool(request.encode("utf-8", "surrogatepass"))
         if response is not None:
             reply = _loads(response)
+            if "pending" in reply:
+                # The handler answered with a promise: the host keeps it
+                # under this id, and Python must await the call.
+                run = _active_run
+                if run is None or not in_async:
+                    raise RuntimeError(
+                        f"{name}() returned a promise: write `await {name}(...)`"
+                    )
+                return run.adopt_call(reply["pending"], name, args)
             if reply.get("ok"):
                 value = reply.get("value")
                 if in_async:
@@ -737,6 +753,14 @@ class _Run:
         self.unsent = []  # ids of calls not yet handed to the host
         self.time_ms = 0.0
         self.memory = 0
+
+    def adopt_call(self, cid, name, args):
+        """A call the host already started (a sync handler that went async)."""
+        call = _ToolCall(loop=self.loop)
+        call._pybox_id = cid
+        call._pybox_tool = name
+        self.calls[cid] = (call, name, args)
+        return call
 
     def new_call(self, name, args):
         global _next_call_id

@@ -1,0 +1,68 @@
+/**
+ * `PyBox` for browsers: the engine runs in a Web Worker (or, on request, on
+ * the calling thread).
+ */
+import { PyBoxBase } from './box.js';
+import { Engine, type EngineOptions } from './engine/engine.js';
+import { InThreadHost, type EngineHost } from './host.js';
+import { loadAssets, type AssetUrls } from './loader.js';
+import type { Limits, PyBoxOptions } from './types.js';
+import { WorkerHost, type WorkerHandle } from './worker/client.js';
+
+/** Options of `PyBox.create` in a browser. */
+export interface BrowserPyBoxOptions extends PyBoxOptions {
+  /** Run the engine on the calling thread instead of a Web Worker (blocks it while Python runs). */
+  inThread?: boolean;
+  /** Custom locations of the guest assets. */
+  assets?: AssetUrls;
+}
+
+/**
+ * A sandboxed Python running in a Web Worker.
+ *
+ * @example
+ * ```ts
+ * import { PyBox } from '@pybox/core'
+ * const box = await PyBox.create({ tools: [{ name: 'add', handler: ({ a, b }) => a + b,
+ *   parameters: { type: 'object', properties: { a: {}, b: {} } } }] })
+ * const ctx = await box.createContext()
+ * const r = await ctx.exec('await add(2, 3)')   // r.value === 5
+ * ```
+ */
+export class PyBox extends PyBoxBase {
+  /** Starts a box: loads (once per page) and instantiates the guest, defines the tools. */
+  static async create(options: BrowserPyBoxOptions = {}): Promise<PyBox> {
+    const assets = await loadAssets(options.assets);
+    const engineOptions = toEngineOptions(options);
+    let host: EngineHost;
+    if (options.inThread) {
+      host = new InThreadHost(await Engine.create(assets, engineOptions));
+    } else {
+      host = await WorkerHost.start(startWebWorker(), assets, engineOptions);
+    }
+    return PyBoxBase.open((h, l) => new PyBox(h, l), host, options);
+  }
+
+  private constructor(host: EngineHost, limits: Limits) {
+    super(host, limits);
+  }
+}
+
+function startWebWorker(): WorkerHandle {
+  const worker = new Worker(new URL('./worker/worker.js', import.meta.url), { type: 'module', name: 'pybox' });
+  return {
+    endpoint: worker,
+    terminate: () => worker.terminate(),
+    onDeath: (cb) => worker.addEventListener('error', (e) => cb(new Error(e.message || 'worker error'))),
+  };
+}
+
+/** Maps the public options to the engine's. */
+export function toEngineOptions(options: PyBoxOptions): EngineOptions {
+  return {
+    env: options.env,
+    files: options.files,
+    outputLimit: options.limits?.outputChars,
+    resultLimit: options.limits?.resultChars,
+  };
+}

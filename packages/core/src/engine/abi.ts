@@ -1,0 +1,198 @@
+/**
+ * Typed bindings over the guest ABI (guest/ABI.md). This is the only module
+ * that knows about guest pointers, lengths and the result buffer layout.
+ */
+
+/** The wasm exports of a PyBox guest. */
+export interface GuestExports {
+  readonly memory: WebAssembly.Memory;
+  _initialize?: () => void;
+  pybox_abi_version(): number;
+  pybox_alloc(size: number): number;
+  pybox_free(ptr: number): void;
+  pybox_init(): number;
+  pybox_configure(ptr: number, len: number): number;
+  pybox_context_create(parent: number): number;
+  pybox_context_delete(ctx: number): number;
+  pybox_exec(ctx: number, code: number, codeLen: number, opts: number, optsLen: number): number;
+  pybox_resume(ctx: number, ptr: number, len: number): number;
+  pybox_cancel(ctx: number): number;
+  pybox_set_json(ctx: number, name: number, nameLen: number, json: number, jsonLen: number): number;
+  pybox_set_bytes(ctx: number, name: number, nameLen: number, data: number, dataLen: number): number;
+  pybox_get(ctx: number, name: number, nameLen: number): number;
+  pybox_protect(ctx: number, name: number, nameLen: number): number;
+  pybox_names(ctx: number): number;
+  pybox_define_tools(ptr: number, len: number): number;
+  pybox_reseed(ptr: number, len: number): number;
+}
+
+/** The ABI version this engine speaks. */
+export const ABI_VERSION = 1;
+
+/** A Python exception as the guest reports it. */
+export interface GuestError {
+  type: string;
+  message: string;
+  traceback: string;
+}
+
+/** A tool call the guest hands to the host while an exec is suspended. */
+export interface ToolRequest {
+  id: number;
+  tool: string;
+  args: Record<string, unknown>;
+}
+
+/** The JSON answer of every guest export. */
+export interface GuestAnswer {
+  status: 'ok' | 'error' | 'suspended';
+  error?: GuestError;
+  /** Set when the driver itself failed (a guest bug or exhausted memory). */
+  internal?: boolean;
+  value?: unknown;
+  repr?: string;
+  truncated?: boolean;
+  requests?: ToolRequest[];
+  wakeAfterMs?: number;
+  id?: number;
+  names?: string[];
+  protected?: string[];
+  bytes?: boolean;
+  jsonError?: string;
+  python?: string;
+}
+
+/** An answer plus its binary attachment (bytes values). */
+export interface GuestReply {
+  answer: GuestAnswer;
+  attachment: Uint8Array | null;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Calls guest exports, moving strings and bytes in and answers out. */
+export class GuestAbi {
+  constructor(readonly exports: GuestExports) {}
+
+  private bytes(): Uint8Array {
+    return new Uint8Array(this.exports.memory.buffer);
+  }
+
+  /** Copies `data` into a fresh guest allocation; the caller frees it. */
+  private put(data: Uint8Array): number {
+    const ptr = this.exports.pybox_alloc(data.length);
+    if (ptr === 0) throw new RangeError('the guest is out of memory');
+    this.bytes().set(data, ptr);
+    return ptr;
+  }
+
+  /** Runs `call` with each input copied into guest memory, then frees them. */
+  private withInputs(inputs: Uint8Array[], call: (...ptrLen: number[]) => number): GuestReply {
+    const ptrs: number[] = [];
+    try {
+      const args: number[] = [];
+      for (const input of inputs) {
+        const ptr = this.put(input);
+        ptrs.push(ptr);
+        args.push(ptr, input.length);
+      }
+      return this.read(call(...args));
+    } finally {
+      for (const ptr of ptrs) this.exports.pybox_free(ptr);
+    }
+  }
+
+  /** Decodes the result buffer [u32 jsonLen][u32 binLen][json][bin]. */
+  private read(ptr: number): GuestReply {
+    if (ptr === 0) throw new RangeError('the guest returned no answer (out of memory)');
+    const view = new DataView(this.exports.memory.buffer);
+    const jsonLen = view.getUint32(ptr, true);
+    const binLen = view.getUint32(ptr + 4, true);
+    const mem = this.bytes();
+    const answer = JSON.parse(decoder.decode(mem.subarray(ptr + 8, ptr + 8 + jsonLen))) as GuestAnswer;
+    const attachment = binLen ? mem.slice(ptr + 8 + jsonLen, ptr + 8 + jsonLen + binLen) : null;
+    return { answer, attachment };
+  }
+
+  /** Reads a host-owned buffer the guest wrote: used by the output import. */
+  readText(ptr: number, len: number): string {
+    return decoder.decode(this.bytes().subarray(ptr, ptr + len));
+  }
+
+  /** Copies a UTF-8 string into a new guest buffer laid out as [u32 len][bytes]. */
+  putLengthPrefixed(text: string): number {
+    const data = encoder.encode(text);
+    const ptr = this.exports.pybox_alloc(data.length + 4);
+    if (ptr === 0) return 0;
+    new DataView(this.exports.memory.buffer).setUint32(ptr, data.length, true);
+    this.bytes().set(data, ptr + 4);
+    return ptr;
+  }
+
+  init(): GuestReply {
+    return this.read(this.exports.pybox_init());
+  }
+
+  configure(settings: object): GuestReply {
+    return this.withInputs([json(settings)], (p, l) => this.exports.pybox_configure(p!, l!));
+  }
+
+  contextCreate(parent: number): GuestReply {
+    return this.read(this.exports.pybox_context_create(parent));
+  }
+
+  contextDelete(ctx: number): GuestReply {
+    return this.read(this.exports.pybox_context_delete(ctx));
+  }
+
+  exec(ctx: number, code: string, opts: object): GuestReply {
+    return this.withInputs([encoder.encode(code), json(opts)], (c, cl, o, ol) =>
+      this.exports.pybox_exec(ctx, c!, cl!, o!, ol!),
+    );
+  }
+
+  resume(ctx: number, payload: object): GuestReply {
+    return this.withInputs([json(payload)], (p, l) => this.exports.pybox_resume(ctx, p!, l!));
+  }
+
+  cancel(ctx: number): GuestReply {
+    return this.read(this.exports.pybox_cancel(ctx));
+  }
+
+  setJson(ctx: number, name: string, valueJson: string): GuestReply {
+    return this.withInputs([encoder.encode(name), encoder.encode(valueJson)], (n, nl, v, vl) =>
+      this.exports.pybox_set_json(ctx, n!, nl!, v!, vl!),
+    );
+  }
+
+  setBytes(ctx: number, name: string, data: Uint8Array): GuestReply {
+    return this.withInputs([encoder.encode(name), data], (n, nl, v, vl) =>
+      this.exports.pybox_set_bytes(ctx, n!, nl!, v!, vl!),
+    );
+  }
+
+  get(ctx: number, name: string): GuestReply {
+    return this.withInputs([encoder.encode(name)], (n, nl) => this.exports.pybox_get(ctx, n!, nl!));
+  }
+
+  protect(ctx: number, name: string): GuestReply {
+    return this.withInputs([encoder.encode(name)], (n, nl) => this.exports.pybox_protect(ctx, n!, nl!));
+  }
+
+  names(ctx: number): GuestReply {
+    return this.read(this.exports.pybox_names(ctx));
+  }
+
+  defineTools(specs: object[]): GuestReply {
+    return this.withInputs([json(specs)], (p, l) => this.exports.pybox_define_tools(p!, l!));
+  }
+
+  reseed(seed: Uint8Array): GuestReply {
+    return this.withInputs([seed], (p, l) => this.exports.pybox_reseed(p!, l!));
+  }
+}
+
+function json(value: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(value));
+}

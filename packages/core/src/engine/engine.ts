@@ -1,0 +1,615 @@
+/**
+ * The in-thread engine: one guest instance, its filesystem, its tools and
+ * the exec/resume loop that services tool calls. It runs wherever
+ * WebAssembly does (a Web Worker, a Node worker thread, the main thread) and
+ * uses no Node-only API. The Web Worker and worker_threads transports wrap
+ * this class; the public facade (`PyBox`) sits on top of either.
+ */
+import { ConsoleStdout, File, OpenFile, WASI } from '@bjorn3/browser_wasi_shim';
+import {
+  ABI_VERSION,
+  GuestAbi,
+  type GuestAnswer,
+  type GuestError,
+  type GuestExports,
+  type GuestReply,
+  type ToolRequest,
+} from './abi.js';
+import { VirtualFileSystem } from './fs.js';
+import {
+  AbortedError,
+  ContextBusyError,
+  ContextDisposedError,
+  GuestCrashError,
+  InvalidArgumentError,
+  PyBoxError,
+  PythonError,
+  ToolDefinitionError,
+  WallTimeLimitError,
+} from '../errors.js';
+import { toJson } from '../json.js';
+
+/** The two assets a guest needs: the compiled reactor and the stdlib bundle. */
+export interface GuestAssets {
+  /** The compiled `pybox.wasm` (compile it once, share it between engines). */
+  module: WebAssembly.Module;
+  /** The bytes of `python313.zip`. */
+  stdlib: Uint8Array;
+}
+
+/** A tool as the engine sees it: a definition plus a callable handler. */
+export interface EngineTool {
+  /** A Python identifier: the name the tool has in Python. */
+  name: string;
+  /** What the tool does; becomes the Python docstring. */
+  description?: string;
+  /** JSON Schema of the parameters (an object schema); property order is the Python parameter order. */
+  parameters?: JsonSchemaObject;
+  /** Called with the arguments object; may return a value or a Promise. */
+  handler: (args: Record<string, unknown>) => unknown;
+  /**
+   * Whether Python may call the handler synchronously (without `await`).
+   * Defaults to `true` for a plain function, `false` for an `async function`.
+   */
+  sync?: boolean;
+}
+
+/** The subset of JSON Schema PyBox reads from a tool's parameters. */
+export interface JsonSchemaObject {
+  type?: 'object';
+  properties?: Record<string, { type?: string | string[]; description?: string; [k: string]: unknown }>;
+  required?: string[];
+  additionalProperties?: boolean | object;
+  [k: string]: unknown;
+}
+
+/** Options of one exec at the engine level. */
+export interface EngineExecOptions {
+  /** CPU time limit in ms: time spent running Python, not waiting on tools. */
+  timeoutMs?: number;
+  /** Wall-clock limit in ms for the whole exec, tool waits included. */
+  wallTimeoutMs?: number;
+  /** Cap in bytes on the guest's total allocations while this exec runs. */
+  memoryBytes?: number;
+  /** The file name tracebacks show (default `<exec>`). */
+  filename?: string;
+  /** Receives stdout text as it is printed. */
+  onStdout?: (text: string) => void;
+  /** Receives stderr text as it is printed. */
+  onStderr?: (text: string) => void;
+  /** Stops the exec when aborted (while it waits on tools or timers). */
+  signal?: AbortSignal;
+}
+
+/** The outcome of an exec. `ok: false` carries the Python exception. */
+export type ExecResult =
+  | {
+      ok: true;
+      /** The trailing expression's value as JSON, when it has one that JSON can carry. */
+      value?: unknown;
+      /** `repr()` of the trailing expression's value, when it is not `None`. */
+      repr?: string;
+      /** Everything printed to stdout. */
+      stdout: string;
+      /** Everything printed to stderr. */
+      stderr: string;
+      /** Wall-clock duration of the exec. */
+      durationMs: number;
+    }
+  | {
+      ok: false;
+      /** The Python exception: type, message and a traceback into the user's code. */
+      error: GuestError;
+      stdout: string;
+      stderr: string;
+      durationMs: number;
+    };
+
+/** A value read from a context with {@link Engine.get}. */
+export type GuestValue = unknown;
+
+/** A copy of a guest's whole state, see {@link Engine.snapshot}. */
+export interface EngineSnapshot {
+  /** The guest's linear memory. */
+  memory: Uint8Array;
+}
+
+/** Options for {@link Engine.create}. */
+export interface EngineOptions {
+  /** Environment variables Python sees in `os.environ` (nothing of the host leaks in). */
+  env?: Record<string, string>;
+  /** Files to create before Python starts, by absolute path. */
+  files?: Record<string, string | Uint8Array>;
+  /** Per-exec cap on stdout+stderr characters (default 1 MiB). */
+  outputLimit?: number;
+  /** Cap on the characters of a result's value JSON and repr (default 1 MiB). */
+  resultLimit?: number;
+}
+
+type Sink = { stdout: string[]; stderr: string[]; onStdout?: (t: string) => void; onStderr?: (t: string) => void };
+
+/** Marks an async function, whose handler can never answer synchronously. */
+function isAsyncFunction(fn: unknown): boolean {
+  return typeof fn === 'function' && fn.constructor?.name === 'AsyncFunction';
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A settled tool call, ready to send back into the guest. */
+type Settled = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { name: string; message: string } };
+
+/**
+ * One CPython guest instance with its filesystem, contexts and tools.
+ *
+ * @example
+ * ```ts
+ * const engine = await Engine.create(assets)
+ * engine.defineTools([{ name: 'add', handler: ({ a, b }) => a + b,
+ *   parameters: { type: 'object', properties: { a: {}, b: {} }, required: ['a', 'b'] } }])
+ * const ctx = engine.createContext()
+ * const r = await engine.exec(ctx, 'await add(1, 2)')   // { ok: true, value: 3, ... }
+ * ```
+ */
+export class Engine {
+  /** The filesystem Python sees. */
+  readonly fs: VirtualFileSystem;
+  private abi!: GuestAbi;
+  private readonly wasi: WASI;
+  private readonly tools = new Map<string, EngineTool>();
+  private readonly sinks: Sink[] = [];
+  private readonly running = new Set<number>();
+  private readonly contexts = new Set<number>();
+  /** Tool calls started synchronously whose handler returned a Promise. */
+  private readonly early = new Map<number, Promise<Settled>>();
+  private nextEarlyId = -1;
+  private crashed: unknown = null;
+  private lastSnapshot: EngineSnapshot | null = null;
+
+  private constructor(
+    private readonly assets: GuestAssets,
+    options: EngineOptions,
+  ) {
+    this.fs = new VirtualFileSystem(assets.stdlib);
+    for (const [path, data] of Object.entries(options.files ?? {})) this.fs.writeFile(path, data);
+    const env = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`);
+    const rawOut = (stream: 1 | 2) => ConsoleStdout.lineBuffered((line) => this.emit(stream, `${line}\n`));
+    this.wasi = new WASI(
+      ['python3'],
+      env,
+      [new OpenFile(new File([])), rawOut(1), rawOut(2), this.fs.preopen()],
+      { debug: false },
+    );
+  }
+
+  /**
+   * Instantiates a guest, boots CPython and its driver.
+   * @param assets the compiled module and the stdlib bundle
+   * @param options environment, initial files and output caps
+   */
+  static async create(assets: GuestAssets, options: EngineOptions = {}): Promise<Engine> {
+    const engine = new Engine(assets, options);
+    const instance = await WebAssembly.instantiate(assets.module, engine.imports());
+    engine.attach(instance, true);
+    const init = engine.abi.init().answer;
+    if (init.status !== 'ok') throw engine.guestFailure(init, 'starting Python');
+    engine.configure({ outputLimit: options.outputLimit, resultLimit: options.resultLimit });
+    return engine;
+  }
+
+  private imports(): WebAssembly.Imports {
+    return {
+      wasi_snapshot_preview1: this.wasi.wasiImport as WebAssembly.ModuleImports,
+      pybox: {
+        output: (stream: number, ptr: number, len: number) => this.emit(stream, this.abi.readText(ptr, len)),
+        call_tool: (ptr: number, len: number) => this.callToolSync(this.abi.readText(ptr, len)),
+      },
+    };
+  }
+
+  private attach(instance: WebAssembly.Instance, initialize: boolean): void {
+    const exports = instance.exports as unknown as GuestExports;
+    if (exports.pybox_abi_version() !== ABI_VERSION) {
+      throw new PyBoxError(`guest ABI ${exports.pybox_abi_version()} does not match engine ABI ${ABI_VERSION}`);
+    }
+    this.abi = new GuestAbi(exports);
+    if (initialize) this.wasi.initialize(instance as never);
+    else (this.wasi as unknown as { inst: WebAssembly.Instance }).inst = instance;
+  }
+
+  private emit(stream: number, text: string): void {
+    const sink = this.sinks[this.sinks.length - 1];
+    if (!sink) return; // output outside an exec (e.g. a warning at init) is dropped
+    if (stream === 2) {
+      sink.stderr.push(text);
+      sink.onStderr?.(text);
+    } else {
+      sink.stdout.push(text);
+      sink.onStdout?.(text);
+    }
+  }
+
+  /** Box-wide output and result caps. */
+  configure(settings: { outputLimit?: number | undefined; resultLimit?: number | undefined }): void {
+    const clean = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+    this.check(this.call(() => this.abi.configure(clean)).answer, 'configure');
+  }
+
+  // ---- guard rails -------------------------------------------------------
+
+  /** Runs a guest call; a trap leaves the instance unusable until restored. */
+  private call(fn: () => GuestReply): GuestReply {
+    if (this.crashed) throw new GuestCrashError('the guest crashed earlier and was not restored');
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof PyBoxError) throw e;
+      this.crashed = e;
+      this.recover();
+      throw new GuestCrashError(
+        `the guest stopped abnormally (${e instanceof Error ? e.message : String(e)}); ` +
+          (this.crashed ? 'the box cannot be used any more' : 'the box was restored from its last snapshot'),
+      );
+    }
+  }
+
+  private recover(): void {
+    if (!this.lastSnapshot) return;
+    try {
+      this.restoreSync(this.lastSnapshot);
+      this.crashed = null;
+    } catch {
+      // stays crashed
+    }
+  }
+
+  private check(answer: GuestAnswer, what: string): GuestAnswer {
+    if (answer.status === 'error') throw this.guestFailure(answer, what);
+    return answer;
+  }
+
+  private guestFailure(answer: GuestAnswer, what: string): Error {
+    const err = answer.error ?? { type: 'Error', message: 'unknown failure', traceback: '' };
+    switch (err.type) {
+      case 'UnknownContext':
+        return new ContextDisposedError();
+      case 'ContextBusy':
+        return new ContextBusyError();
+      case 'ValueError':
+        if (what === 'defineTools') return new ToolDefinitionError(err.message);
+        return new InvalidArgumentError(err.message);
+      default:
+        return new PythonError(err.type, err.message, err.traceback);
+    }
+  }
+
+  private requireContext(ctx: number): void {
+    if (!this.contexts.has(ctx)) throw new ContextDisposedError();
+  }
+
+  // ---- contexts and values -----------------------------------------------
+
+  /**
+   * Creates an execution context (its own globals). With a parent, names
+   * missing in the child resolve in the parent at lookup time.
+   */
+  createContext(parent?: number): number {
+    if (parent !== undefined) this.requireContext(parent);
+    const answer = this.check(this.call(() => this.abi.contextCreate(parent ?? 0)).answer, 'createContext');
+    const id = answer.id!;
+    this.contexts.add(id);
+    return id;
+  }
+
+  /** Deletes a context and everything it defined. */
+  deleteContext(ctx: number): void {
+    this.requireContext(ctx);
+    this.contexts.delete(ctx);
+    this.running.delete(ctx);
+    this.call(() => this.abi.contextDelete(ctx));
+  }
+
+  /** Whether a context exists. */
+  hasContext(ctx: number): boolean {
+    return this.contexts.has(ctx);
+  }
+
+  /** Binds `name` to a JSON value or to `bytes` (from a Uint8Array). Protected names too. */
+  set(ctx: number, name: string, value: unknown): void {
+    this.requireContext(ctx);
+    checkName(name);
+    const reply =
+      value instanceof Uint8Array
+        ? this.call(() => this.abi.setBytes(ctx, name, value))
+        : this.call(() => this.abi.setJson(ctx, name, toJson(value, `the value of ${name}`)));
+    this.check(reply.answer, 'set');
+  }
+
+  /**
+   * Reads `name`: JSON-compatible values come back as JS values, `bytes` as a
+   * Uint8Array. Throws {@link PythonError} (NameError) when it is not defined,
+   * and {@link InvalidArgumentError} when the value cannot cross as JSON.
+   */
+  get(ctx: number, name: string): GuestValue {
+    this.requireContext(ctx);
+    checkName(name);
+    const { answer, attachment } = this.call(() => this.abi.get(ctx, name));
+    this.check(answer, 'get');
+    if (answer.bytes) return attachment ?? new Uint8Array();
+    if (answer.jsonError) {
+      throw new InvalidArgumentError(`${name} cannot be read as JSON: ${answer.jsonError} (repr: ${answer.repr})`);
+    }
+    return answer.value;
+  }
+
+  /** Protects `name`: Python can no longer rebind or delete it (the host still can). */
+  protect(ctx: number, name: string): void {
+    this.requireContext(ctx);
+    checkName(name);
+    this.check(this.call(() => this.abi.protect(ctx, name)).answer, 'protect');
+  }
+
+  /** The names a context defines itself (not inherited ones, not tools). */
+  names(ctx: number): string[] {
+    this.requireContext(ctx);
+    return this.check(this.call(() => this.abi.names(ctx)).answer, 'names').names ?? [];
+  }
+
+  /** Gives `random` a fresh seed (use after restoring a shared snapshot). */
+  reseed(seed?: Uint8Array): void {
+    const bytes = seed ?? crypto.getRandomValues(new Uint8Array(32));
+    this.check(this.call(() => this.abi.reseed(bytes)).answer, 'reseed');
+  }
+
+  // ---- tools -------------------------------------------------------------
+
+  /** Adds or replaces tools; each becomes a protected Python function in every context. */
+  defineTools(tools: EngineTool[]): void {
+    const specs = tools.map((tool) => {
+      validateTool(tool);
+      return {
+        name: tool.name,
+        description: tool.description ?? '',
+        parameters: tool.parameters ?? { type: 'object', properties: {} },
+        sync: tool.sync ?? !isAsyncFunction(tool.handler),
+      };
+    });
+    this.check(this.call(() => this.abi.defineTools(specs)).answer, 'defineTools');
+    for (const tool of tools) this.tools.set(tool.name, tool);
+  }
+
+  /** Runs a tool handler and turns whatever it does into a settled result. */
+  private startTool(req: ToolRequest): Promise<Settled> | Settled {
+    const tool = this.tools.get(req.tool);
+    if (!tool) return { id: req.id, ok: false, error: { name: 'ToolError', message: `unknown tool ${req.tool}` } };
+    let out: unknown;
+    try {
+      out = tool.handler(req.args);
+    } catch (e) {
+      return settleError(req.id, e);
+    }
+    if (isThenable(out)) {
+      return Promise.resolve(out).then(
+        (value) => settleValue(req.id, value, req.tool),
+        (e) => settleError(req.id, e),
+      );
+    }
+    return settleValue(req.id, out, req.tool);
+  }
+
+  /** The `call_tool` import: a tool called without `await` from Python. */
+  private callToolSync(requestJson: string): number {
+    const req = JSON.parse(requestJson) as { tool: string; args: Record<string, unknown> };
+    const started = this.startTool({ id: 0, tool: req.tool, args: req.args });
+    let reply: object;
+    if (started instanceof Promise) {
+      // The handler went async after all: keep its promise and let Python await it.
+      const id = this.nextEarlyId--;
+      this.early.set(id, started.then((s) => ({ ...s, id })));
+      reply = { pending: id };
+    } else {
+      reply = started;
+    }
+    return this.abi.putLengthPrefixed(JSON.stringify(reply));
+  }
+
+  // ---- exec --------------------------------------------------------------
+
+  /**
+   * Runs code in a context. Top-level `await` works; tool calls are serviced
+   * here (concurrently when gathered). Python exceptions come back as
+   * `{ ok: false, error }`; host-side failures throw typed errors.
+   */
+  async exec(ctx: number, code: string, options: EngineExecOptions = {}): Promise<ExecResult> {
+    this.requireContext(ctx);
+    if (typeof code !== 'string') throw new InvalidArgumentError('code must be a string');
+    if (this.running.has(ctx)) throw new ContextBusyError();
+    const started = now();
+    const sink: Sink = { stdout: [], stderr: [], onStdout: options.onStdout, onStderr: options.onStderr };
+    const budget = { cpuLeft: options.timeoutMs ?? 0 };
+    const wallDeadline = options.wallTimeoutMs ? started + options.wallTimeoutMs : Infinity;
+    options.signal?.throwIfAborted?.();
+    this.running.add(ctx);
+    try {
+      let answer = this.guestStep(sink, budget, () =>
+        this.abi.exec(ctx, code, {
+          timeMs: budget.cpuLeft,
+          memoryBytes: options.memoryBytes ?? 0,
+          filename: options.filename,
+        }),
+      );
+      const pending = new Map<number, Promise<Settled>>();
+      const ready: Settled[] = [];
+      let wake: (() => void) | null = null;
+      const settle = (s: Settled) => {
+        if (!pending.delete(s.id)) return;
+        ready.push(s);
+        wake?.();
+      };
+      while (answer.status === 'suspended') {
+        for (const req of answer.requests ?? []) {
+          if (pending.has(req.id)) continue;
+          const out = this.startTool(req);
+          if (out instanceof Promise) {
+            pending.set(req.id, out);
+            void out.then(settle);
+          } else {
+            pending.set(req.id, Promise.resolve(out));
+            settle(out);
+          }
+        }
+        for (const [id, p] of this.early) {
+          this.early.delete(id);
+          pending.set(id, p);
+          void p.then(settle);
+        }
+        if (ready.length === 0) {
+          await new Promise<void>((resolve, reject) => {
+            const timers: ReturnType<typeof setTimeout>[] = [];
+            const done = () => {
+              for (const t of timers) clearTimeout(t);
+              options.signal?.removeEventListener('abort', onAbort);
+              wake = null;
+              resolve();
+            };
+            const onAbort = () => {
+              done();
+              reject(new AbortedError('the exec was aborted'));
+            };
+            wake = done;
+            if (answer.wakeAfterMs !== undefined) timers.push(setTimeout(done, answer.wakeAfterMs));
+            if (wallDeadline !== Infinity) {
+              timers.push(
+                setTimeout(() => {
+                  done();
+                  reject(new WallTimeLimitError(`the exec ran past its wall-clock limit of ${options.wallTimeoutMs} ms`));
+                }, Math.max(0, wallDeadline - now())),
+              );
+            }
+            if (options.signal) {
+              if (options.signal.aborted) onAbort();
+              else options.signal.addEventListener('abort', onAbort, { once: true });
+            }
+          }).catch((e: unknown) => {
+            this.call(() => this.abi.cancel(ctx));
+            throw e;
+          });
+        }
+        const results = ready.splice(0, ready.length);
+        answer = this.guestStep(sink, budget, () =>
+          this.abi.resume(ctx, { results, timeMs: budget.cpuLeft }),
+        );
+      }
+      const durationMs = now() - started;
+      const stdout = sink.stdout.join('');
+      const stderr = sink.stderr.join('');
+      if (answer.status === 'error') {
+        if (answer.internal) throw this.guestFailure(answer, 'exec');
+        if (answer.error?.type === 'UnknownContext') throw new ContextDisposedError();
+        if (answer.error?.type === 'ContextBusy') throw new ContextBusyError();
+        return { ok: false, error: answer.error!, stdout, stderr, durationMs };
+      }
+      const result: ExecResult = { ok: true, stdout, stderr, durationMs };
+      if ('value' in answer) result.value = answer.value;
+      if (answer.repr !== undefined) result.repr = answer.repr;
+      return result;
+    } finally {
+      this.running.delete(ctx);
+    }
+  }
+
+  /** One guest call of an exec: output goes to the exec's sink, CPU time is charged. */
+  private guestStep(sink: Sink, budget: { cpuLeft: number }, fn: () => GuestReply): GuestAnswer {
+    this.sinks.push(sink);
+    const t0 = now();
+    try {
+      return this.call(fn).answer;
+    } finally {
+      this.sinks.pop();
+      if (budget.cpuLeft > 0) budget.cpuLeft = Math.max(budget.cpuLeft - (now() - t0), 0.001);
+    }
+  }
+
+  // ---- snapshots ---------------------------------------------------------
+
+  /**
+   * Copies the guest's whole state (its linear memory). Take it between
+   * execs; {@link Engine.restore} brings it back, and a crash restores the
+   * latest one automatically. Files are not part of a snapshot.
+   */
+  snapshot(): EngineSnapshot {
+    if (this.running.size > 0) throw new ContextBusyError('cannot snapshot while an exec is running');
+    const snap = { memory: new Uint8Array(this.abi.exports.memory.buffer).slice() };
+    this.lastSnapshot = snap;
+    return snap;
+  }
+
+  /** Replaces the guest's state with a snapshot taken from an engine of the same module. */
+  async restore(snapshot: EngineSnapshot): Promise<void> {
+    this.restoreSync(snapshot);
+  }
+
+  private restoreSync(snapshot: EngineSnapshot): void {
+    const instance = new WebAssembly.Instance(this.assets.module, this.imports());
+    const memory = (instance.exports as unknown as GuestExports).memory;
+    const missing = snapshot.memory.length - memory.buffer.byteLength;
+    if (missing > 0) memory.grow(Math.ceil(missing / 65536));
+    new Uint8Array(memory.buffer).set(snapshot.memory);
+    this.attach(instance, false);
+    this.running.clear();
+    this.crashed = null;
+  }
+}
+
+function now(): number {
+  return performance.now();
+}
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
+}
+
+function settleValue(id: number, value: unknown, tool: string): Settled {
+  try {
+    const json = toJson(value === undefined ? null : value, `the result of tool ${tool}`);
+    return { id, ok: true, value: JSON.parse(json) };
+  } catch (e) {
+    return settleError(id, e instanceof Error ? Object.assign(new Error(e.message), { name: 'TypeError' }) : e);
+  }
+}
+
+function settleError(id: number, e: unknown): Settled {
+  const err = e instanceof Error ? e : new Error(String(e));
+  return { id, ok: false, error: { name: err.name || 'Error', message: err.message } };
+}
+
+function checkName(name: string): void {
+  if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
+    throw new InvalidArgumentError(`name must be a Python identifier, got ${JSON.stringify(String(name))}`);
+  }
+}
+
+/** Checks a tool definition, throwing {@link ToolDefinitionError} with what to fix. */
+export function validateTool(tool: EngineTool): void {
+  if (!tool || typeof tool !== 'object') throw new ToolDefinitionError('a tool must be an object');
+  if (typeof tool.name !== 'string' || !IDENTIFIER.test(tool.name)) {
+    throw new ToolDefinitionError(`tool name must be a Python identifier, got ${JSON.stringify(tool.name)}`);
+  }
+  if (typeof tool.handler !== 'function') {
+    throw new ToolDefinitionError(`tool ${tool.name} needs a handler function`);
+  }
+  if (tool.description !== undefined && typeof tool.description !== 'string') {
+    throw new ToolDefinitionError(`tool ${tool.name}: description must be a string`);
+  }
+  const p = tool.parameters;
+  if (p !== undefined) {
+    if (typeof p !== 'object' || p === null || (p.type !== undefined && p.type !== 'object')) {
+      throw new ToolDefinitionError(`tool ${tool.name}: parameters must be a JSON Schema with type "object"`);
+    }
+    if (p.properties !== undefined && (typeof p.properties !== 'object' || p.properties === null)) {
+      throw new ToolDefinitionError(`tool ${tool.name}: parameters.properties must be an object`);
+    }
+    if (p.required !== undefined && !(Array.isArray(p.required) && p.required.every((r) => typeof r === 'string'))) {
+      throw new ToolDefinitionError(`tool ${tool.name}: parameters.required must be an array of names`);
+    }
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The wire protocol between a facade and an engine in a worker: the remote
+ * API's shape, and how errors cross (typed, with their Python details).
+ * Imported by both ends, so both register the same transfer handler.
+ */
+import * as Comlink from '../comlink.js';
+import { errorClasses, PyBoxError, PythonError } from '../errors.js';
+import type { EngineOptions, EngineTool, ExecResult, GuestAssets } from '../engine/engine.js';
+import type { FileInfo } from '../types.js';
+
+/** A tool definition as it crosses: no handler, the worker calls back by name. */
+export type RemoteToolSpec = Omit<EngineTool, 'handler'>;
+
+/** Calls a tool handler on the facade's side. */
+export type ToolCaller = (name: string, args: Record<string, unknown>) => Promise<unknown>;
+
+/** Exec options as they cross: callbacks are Comlink proxies, the signal stays behind. */
+export interface RemoteExecOptions {
+  timeoutMs?: number;
+  wallTimeoutMs?: number;
+  memoryBytes?: number;
+  filename?: string;
+  /** A token the facade can pass to `abort()`. */
+  execId: number;
+}
+
+/** Output callbacks of one exec, proxied back to the facade. */
+export interface RemoteOutput {
+  onStdout?: (text: string) => void;
+  onStderr?: (text: string) => void;
+}
+
+/** The API a worker exposes (see worker/remote.ts). */
+export interface RemoteEngineApi {
+  init(assets: GuestAssets, options: EngineOptions): Promise<void>;
+  defineTools(specs: RemoteToolSpec[], caller: ToolCaller): void;
+  createContext(parent?: number): number;
+  deleteContext(ctx: number): void;
+  exec(ctx: number, code: string, options: RemoteExecOptions, output?: RemoteOutput): Promise<ExecResult>;
+  abort(execId: number): void;
+  abortAll(): void;
+  set(ctx: number, name: string, value: unknown): void;
+  get(ctx: number, name: string): unknown;
+  protect(ctx: number, name: string): void;
+  names(ctx: number): string[];
+  writeFile(path: string, data: Uint8Array | string): void;
+  readFile(path: string): Uint8Array;
+  readdir(path: string): string[];
+  mkdir(path: string): void;
+  rm(path: string, options?: { recursive?: boolean; force?: boolean }): void;
+  stat(path: string): FileInfo | null;
+}
+
+interface WireError {
+  name: string;
+  message: string;
+  type?: string;
+  pythonMessage?: string;
+  traceback?: string;
+}
+
+/** Rebuilds a typed error from its wire form. */
+export function reviveError(w: WireError): Error {
+  if (w.name === 'PythonError') return new PythonError(w.type ?? 'Exception', w.pythonMessage ?? w.message, w.traceback ?? '');
+  const Cls = (errorClasses as unknown as Record<string, new (m: string) => Error>)[w.name];
+  if (Cls) return new Cls(w.message);
+  const e = new Error(w.message);
+  e.name = w.name;
+  return e;
+}
+
+function toWire(e: unknown): WireError {
+  if (e instanceof PythonError) {
+    return { name: e.name, message: e.message, type: e.type, pythonMessage: e.pythonMessage, traceback: e.traceback };
+  }
+  if (e instanceof Error) return { name: e.name, message: e.message };
+  return { name: 'Error', message: String(e) };
+}
+
+/** Makes thrown errors cross with their class and Python details (both ends call this). */
+export function installErrorTransfer(): void {
+  const builtin = Comlink.transferHandlers.get('throw');
+  if (!builtin || (builtin as { pybox?: boolean }).pybox) return;
+  const handler = {
+    pybox: true,
+    canHandle: builtin.canHandle, // Comlink's own test for "a thrown value"
+    serialize: ({ value }: { value: unknown }) => [toWire(value), []] as [WireError, Transferable[]],
+    deserialize: (w: WireError) => {
+      throw reviveError(w);
+    },
+  };
+  Comlink.transferHandlers.set('throw', handler as unknown as Comlink.TransferHandler<unknown, unknown>);
+}
+
+export { PyBoxError };

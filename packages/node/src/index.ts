@@ -1,0 +1,71 @@
+/**
+ * `@pybox/node`: the PyBox API on Node.js. The engine runs on a
+ * worker_thread (default) or, for the lowest latency, on the calling thread.
+ *
+ * @example
+ * ```ts
+ * import { PyBox } from '@pybox/node'
+ * const box = await PyBox.create({ tools: [{ name: 'add', handler: ({ a, b }) => a + b,
+ *   parameters: { type: 'object', properties: { a: {}, b: {} } } }] })
+ * const ctx = await box.createContext()
+ * console.log((await ctx.exec('await add(2, 3)')).value)   // 5
+ * await box.close()
+ * ```
+ */
+import { Worker } from 'node:worker_threads';
+import {
+  InThreadHost,
+  PyBoxBase,
+  WorkerHost,
+  toEngineOptions,
+  type EngineHost,
+  type Limits,
+  type PyBoxOptions,
+  type WorkerHandle,
+} from '@pybox/core';
+import { Engine } from '@pybox/core/engine';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { loadAssets } from './assets.js';
+
+export * from '@pybox/core';
+
+/** Options of `PyBox.create` on Node. */
+export interface NodePyBoxOptions extends PyBoxOptions {
+  /** Run the engine on the calling thread (lowest latency; blocks the event loop while Python runs). */
+  inThread?: boolean;
+}
+
+/** A sandboxed Python for Node.js. */
+export class PyBox extends PyBoxBase {
+  /** Starts a box: loads (once per process) and instantiates the guest, defines the tools. */
+  static async create(options: NodePyBoxOptions = {}): Promise<PyBox> {
+    const assets = await loadAssets();
+    const engineOptions = toEngineOptions(options);
+    let host: EngineHost;
+    if (options.inThread) {
+      host = new InThreadHost(await Engine.create(assets, engineOptions));
+    } else {
+      host = await WorkerHost.start(startThread(), assets, engineOptions);
+    }
+    return PyBoxBase.open((h, l) => new PyBox(h, l), host, options);
+  }
+
+  private constructor(host: EngineHost, limits: Limits) {
+    super(host, limits);
+  }
+}
+
+function startThread(): WorkerHandle {
+  const worker = new Worker(new URL('./worker.js', import.meta.url));
+  worker.unref(); // an idle box never keeps the process alive; pending calls ref it
+  return {
+    endpoint: nodeEndpoint(worker),
+    terminate: () => void worker.terminate(),
+    ref: () => worker.ref(),
+    unref: () => worker.unref(),
+    onDeath: (cb) => {
+      worker.on('error', (e) => cb(e));
+      worker.on('exit', (code) => cb(new Error(`the worker exited with code ${code}`)));
+    },
+  };
+}

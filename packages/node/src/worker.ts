@@ -1,0 +1,12 @@
+/**
+ * The worker_threads entry: exposes a RemoteEngine over Comlink's Node
+ * adapter. Nothing else.
+ */
+import { parentPort } from 'node:worker_threads';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { RemoteEngine, installErrorTransfer } from '@pybox/core';
+import { expose } from './comlink.js';
+
+if (!parentPort) throw new Error('@pybox/node worker must run in a worker thread');
+installErrorTransfer();
+expose(new RemoteEngine(), nodeEndpoint(parentPort));
