@@ -374,7 +374,7 @@ def _compile(source, filename):
 # Tracebacks that point into the user's code, not the driver
 
 _sources = {}  # filename -> source lines of its latest exec
-_driver_file = __file__ if "__file__" in globals() else "_pybox"
+_driver_file = _answer.__code__.co_filename  # frames of this module are hidden
 
 
 def _format_exception(exc):
@@ -614,21 +614,12 @@ def _call_tool(name, args):
                     raise RuntimeError(
                         f"{name}() returned a promise: write `await {name}(...)`"
                     )
-                return run.adopt_call(reply["pending"], name, args)
+                return _await_call(run.adopt_call(reply["pending"], name, args))
             if reply.get("ok"):
                 value = reply.get("value")
-                if in_async:
-                    fut = _current_loop().create_future()
-                    fut.set_result(value)
-                    return fut
-                return value
+                return _ready(value) if in_async else value
             if in_async:
-                fut = _current_loop().create_future()
-                try:
-                    _raise_tool_error(name, reply.get("error") or {})
-                except Exception as e:
-                    fut.set_exception(e)
-                return fut
+                return _ready_error(name, reply.get("error") or {})
             _raise_tool_error(name, reply.get("error") or {})
     run = _active_run
     if run is None or (not in_async and run.loop is None):
@@ -636,17 +627,21 @@ def _call_tool(name, args):
             f"{name}() is asynchronous here: write `await {name}(...)` "
             "(top-level await works; use asyncio.gather to run calls concurrently)"
         )
-    return run.new_call(name, args)
+    return _await_call(run.new_call(name, args))
 
 
-def _current_loop():
-    run = _active_run
-    if run is not None and run.loop is not None:
-        return run.loop
-    _asyncio()
-    import asyncio
+# In async code a tool call is a coroutine, like any `async def` would give:
+# it works with await, gather, create_task and TaskGroup alike.
+async def _await_call(call):
+    return await call
 
-    return asyncio.get_event_loop()
+
+async def _ready(value):
+    return value
+
+
+async def _ready_error(name, err):
+    _raise_tool_error(name, err)
 
 
 # ---------------------------------------------------------------------------

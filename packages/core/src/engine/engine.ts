@@ -465,30 +465,33 @@ export class Engine {
         if (ready.length === 0) {
           await new Promise<void>((resolve, reject) => {
             const timers: ReturnType<typeof setTimeout>[] = [];
-            const done = () => {
+            const cleanup = () => {
               for (const t of timers) clearTimeout(t);
               options.signal?.removeEventListener('abort', onAbort);
               wake = null;
+            };
+            const done = () => {
+              cleanup();
               resolve();
             };
-            const onAbort = () => {
-              done();
-              reject(new AbortedError('the exec was aborted'));
+            const fail = (e: Error) => {
+              cleanup();
+              reject(e);
             };
+            const onAbort = () => fail(new AbortedError('the exec was aborted'));
             wake = done;
             if (answer.wakeAfterMs !== undefined) timers.push(setTimeout(done, answer.wakeAfterMs));
             if (wallDeadline !== Infinity) {
+              const wallMs = options.wallTimeoutMs;
               timers.push(
-                setTimeout(() => {
-                  done();
-                  reject(new WallTimeLimitError(`the exec ran past its wall-clock limit of ${options.wallTimeoutMs} ms`));
-                }, Math.max(0, wallDeadline - now())),
+                setTimeout(
+                  () => fail(new WallTimeLimitError(`the exec ran past its wall-clock limit of ${wallMs} ms`)),
+                  Math.max(0, wallDeadline - now()),
+                ),
               );
             }
-            if (options.signal) {
-              if (options.signal.aborted) onAbort();
-              else options.signal.addEventListener('abort', onAbort, { once: true });
-            }
+            if (options.signal?.aborted) onAbort();
+            else options.signal?.addEventListener('abort', onAbort, { once: true });
           }).catch((e: unknown) => {
             this.call(() => this.abi.cancel(ctx));
             throw e;

@@ -1,0 +1,5 @@
+// The conformance suite against the in-thread engine (@pybox/node, inThread: true).
+import { PyBox } from '@pybox/node';
+import { defineConformance } from './suite.js';
+
+defineConformance('in-thread engine', (options) => PyBox.create({ ...options, inThread: true }));

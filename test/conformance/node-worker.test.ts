@@ -1,0 +1,5 @@
+// The conformance suite against @pybox/node on worker_threads.
+import { PyBox } from '@pybox/node';
+import { defineConformance } from './suite.js';
+
+defineConformance('node worker_threads', (options) => PyBox.create(options));
