@@ -395,7 +395,7 @@ def _format_exception(exc):
         tb = e.__traceback__
         while tb is not None:
             code = tb.tb_frame.f_code
-            if code.co_filename != _driver_file:
+            if code.co_filename != _driver_file and not code.co_filename.startswith("<tool "):
                 frames.append((code.co_filename, tb.tb_lineno, code.co_name))
             tb = tb.tb_next
         if frames:

@@ -288,7 +288,7 @@ export function defineConformance(engine: string, createBox: BoxFactory): void {
       it('protects tools in every context', async () => {
         const r = await c.exec('add = None');
         expect(r.ok).toBe(false);
-        expect(ok(await c.exec('add(1, 2)')).value).toBe(3);
+        expect(ok(await c.exec('await add(1, 2)')).value).toBe(3);
       });
     });
 

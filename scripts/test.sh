@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The one test command (README, .ci/run): sets everything up, checks the
+# committed guest is current, then runs every suite: unit and conformance in
+# Node (in-thread and worker_threads), conformance in a real Web Worker in
+# Chromium, and the demo's end-to-end tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --browser
+node guest/check-manifest.mjs
+npx -y pnpm@10.34.9 exec vitest run
