@@ -16,6 +16,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     projects: [
       {
+        extends: true,
         test: {
           name: 'node',
           environment: 'node',
@@ -23,6 +24,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         optimizeDeps: { exclude: ['@pybox/core'] },
         test: {
           name: 'browser',

@@ -27,12 +27,12 @@
 #                                                                     -> .work/src-cross
 #   cross    CPython cross build (libpython3.13.a, libmpdec.a, libexpat.a, libHacl...)
 #                                                                     -> .work/cross-pm<P>-d<D>
-#   link     guest/src/*.c + the static libs -> reactor; wasm-opt -O2; wasm-strip
+#   link     guest/src/*.c (-O2) + guest/src/link.flags + static libs -> reactor; wasm-strip
 #   zip      sourceless .pyc stdlib + guest/src/*.py + _sysconfigdata  -> wasm/python313.zip
 #   manifest sha256s, inputsHash (guest/inputs-hash.mjs), versions, flags -> wasm/manifest.json
 #
 # Debian security patches applied (debian/patches/series of python3.13 3.13.5-2+deb13u5, the
-# tail from CVE-2025-11468.patch on; all 40 apply cleanly to the .orig tree with patch -p1):
+# tail from CVE-2025-11468.patch on; all 35 apply cleanly to the .orig tree with patch -p1):
 #   CVE-2025-11468 CVE-2025-12084 CVE-2025-13462 CVE-2025-13836 CVE-2025-13837 CVE-2025-6069
 #   CVE-2025-6075 CVE-2025-8194 CVE-2025-8291 CVE-2025-15282 CVE-2026-0672 CVE-2026-0865
 #   CVE-2026-1299 CVE-2026-2297 CVE-2026-3446 CVE-2026-4224 CVE-2026-3644 CVE-2026-4519
@@ -100,7 +100,7 @@ LINK_ONLY=0
 for arg in "$@"; do
   case $arg in
     --link-only) LINK_ONLY=1 ;;
-    -h|--help) sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build.sh: unknown argument: $arg (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -146,11 +146,11 @@ ensure_apt() {
   step_begin apt
   local missing=() p
   for p in "${APT_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep 'install ok installed' >/dev/null || missing+=("$p")
   done
   local have_src=0
-  if apt-cache showsrc "$PIN_PYTHON_SRC" 2>/dev/null | grep -qx "Version: $PIN_PYTHON_DEB" &&
-     apt-cache showsrc "$PIN_ZLIB_SRC" 2>/dev/null | grep -qx "Version: $PIN_ZLIB_DEB"; then
+  if apt-cache showsrc "$PIN_PYTHON_SRC" 2>/dev/null | grep -x "Version: $PIN_PYTHON_DEB" >/dev/null &&
+     apt-cache showsrc "$PIN_ZLIB_SRC" 2>/dev/null | grep -x "Version: $PIN_ZLIB_DEB" >/dev/null; then
     have_src=1
   fi
   if [ ${#missing[@]} -eq 0 ] && [ $have_src = 1 ]; then step_end "all present"; return; fi
@@ -171,7 +171,7 @@ EOF
     log "apt-get install ${missing[*]}"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
   fi
-  apt-cache showsrc "$PIN_PYTHON_SRC" | grep -qx "Version: $PIN_PYTHON_DEB" ||
+  apt-cache showsrc "$PIN_PYTHON_SRC" | grep -x "Version: $PIN_PYTHON_DEB" >/dev/null ||
     die "apt has no source $PIN_PYTHON_SRC=$PIN_PYTHON_DEB; it offers: $(apt-cache showsrc "$PIN_PYTHON_SRC" | sed -n 's/^Version: //p' | tr '\n' ' ')— update the PIN_* lines in guest/build.sh"
   step_end "installed: ${missing[*]:-none}"
 }

@@ -10,6 +10,7 @@ import builtins
 import sys
 
 import _pyboxhost as _host
+from time import monotonic as _monotonic
 
 import json as _json
 
@@ -19,7 +20,34 @@ _PyCF_ONLY_AST = 0x400
 _PyCF_ALLOW_TOP_LEVEL_AWAIT = 0x2000
 _VALUE_NAME = "__pybox_value__"
 
-_dumps = _json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+def _not_serialisable(o):
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+# The C encoder and scanner, called directly: json.dumps/loads add layers of
+# Python per call that cost more than the encoding itself on the hot path.
+_encode = _json.encoder.c_make_encoder(
+    None, _not_serialisable, _json.encoder.c_encode_basestring, None, ":", ",", False, False, False
+)
+_scan = _json.scanner.c_make_scanner(_json.JSONDecoder())
+
+
+def _dumps(obj):
+    return "".join(_encode(obj, 0))
+
+
+def _loads_fast(data):
+    """Decodes the compact JSON the host sends (no surrounding whitespace)."""
+    text = data.decode("utf-8", "surrogatepass")
+    try:
+        value, end = _scan(text, 0)
+    except StopIteration:
+        return _json.loads(text)
+    if end != len(text):
+        return _json.loads(text)
+    return value
+
+
 _loads = _json.loads
 
 # Box-wide settings, changed by configure().
@@ -605,7 +633,7 @@ def _call_tool(name, args):
             raise TypeError(f"{name}(): arguments must be JSON-serialisable ({e})") from None
         response = _host.call_tool(request.encode("utf-8", "surrogatepass"))
         if response is not None:
-            reply = _loads(response)
+            reply = _loads_fast(response)
             if "pending" in reply:
                 # The handler answered with a promise: the host keeps it
                 # under this id, and Python must await the call.
@@ -652,6 +680,7 @@ async def _ready_error(name, err):
 _asyncio_ready = False
 _Loop = None
 _ToolCall = None
+_events = None
 
 
 class _Suspend(BaseException):
@@ -661,7 +690,7 @@ class _Suspend(BaseException):
 
 def _asyncio():
     """Imports asyncio and defines the loop classes, once."""
-    global _asyncio_ready, _Loop, _ToolCall
+    global _asyncio_ready, _Loop, _ToolCall, _events
     if _asyncio_ready:
         return
     import asyncio
@@ -724,6 +753,7 @@ def _asyncio():
 
     asyncio.set_event_loop_policy(Policy())
     _Loop, _ToolCall = Loop, ToolCall
+    _events = asyncio.events
     _asyncio_ready = True
 
 
@@ -803,8 +833,7 @@ def _step(run):
 
     Limits are armed only while user code (or the event loop running it)
     executes: `_host.pause()` is the first call after control comes back."""
-    import asyncio.events as events
-
+    events = _events
     loop = run.loop
     while run.task is None:
         # Fast path: step the coroutine by hand while it awaits tool calls.
@@ -900,9 +929,11 @@ def _result_ok(ctx, compiled):
 
 
 def _limits(opts):
-    time_ms = opts.get("timeMs") or 0
-    memory = opts.get("memoryBytes") or 0
-    return float(time_ms), int(memory)
+    """(time_ms, memory_bytes) from exec options: `deadline` is on the host's
+    monotonic clock, which is also ours (WASI's CLOCK_MONOTONIC)."""
+    deadline = opts.get("deadline") or 0
+    time_ms = max(deadline - _monotonic() * 1000.0, 0.001) if deadline else float(opts.get("timeMs") or 0)
+    return time_ms, int(opts.get("memoryBytes") or 0)
 
 
 def _begin_output():
@@ -914,7 +945,18 @@ def _begin_output():
 # ABI: called from pybox.c
 
 
+def _exit(status=0):
+    """os._exit would end the WASI instance from under the host: raise instead."""
+    raise SystemExit(status)
+
+
 def init():
+    # User code must not reach the driver or the host bridge through import.
+    sys.modules.pop("_pybox", None)
+    sys.modules.pop("_pyboxhost", None)
+    import posix
+
+    posix._exit = _exit
     return _answer({"status": "ok", "python": sys.version.split()[0], "abi": 1})
 
 
@@ -959,7 +1001,7 @@ def exec_(cid, code, opts):
         return _fail("UnknownContext", f"no context {cid}")
     if ctx.run is not None:
         return _fail("ContextBusy", f"context {cid} is running an exec that has not finished")
-    opts = _loads(opts) if opts else {}
+    opts = _loads_fast(opts) if opts else {}
     filename = opts.get("filename") or "<exec>"
     time_ms, memory = _limits(opts)
     _begin_output()
@@ -1007,7 +1049,7 @@ def resume(cid, data):
     run = ctx.run
     if run is None:
         return _fail("NotSuspended", f"context {cid} has no suspended exec to resume")
-    opts = _loads(data) if data else {}
+    opts = _loads_fast(data) if data else {}
     for item in opts.get("results") or ():
         entry = run.calls.pop(item.get("id"), None)
         if entry is None or entry[0].done():
@@ -1019,8 +1061,8 @@ def resume(cid, data):
                 _raise_tool_error(entry[1], item.get("error") or {})
             except Exception as e:
                 entry[0].set_exception(e)
-    if "timeMs" in opts:
-        run.time_ms = float(opts["timeMs"] or 0)
+    if "deadline" in opts or "timeMs" in opts:
+        run.time_ms = _limits(opts)[0]
     _begin_output()
     previous = _active_run
     _active_run = run

@@ -27,6 +27,10 @@ IMPORT("output") void host_output(int32_t stream, const char *data, int32_t len)
  * pybox_alloc holding [u32 length][response JSON], or 0 when the host cannot
  * answer synchronously. The guest frees the buffer. */
 IMPORT("call_tool") uint8_t *host_call_tool(const char *request, int32_t len);
+/* 1 when the host asks the running exec to stop (box.interrupt(), an aborted
+ * signal), 2 when it cut a sleep short at the exec's deadline, else 0. Polled
+ * with the time limit, so only while user code runs. */
+IMPORT("interrupted") int32_t host_interrupted(void);
 
 /* ---- memory accounting ------------------------------------------------
  * Every allocation in the module goes through these wrappers (the link uses
@@ -90,7 +94,14 @@ void __wrap_free(void *p) {
  * Once the deadline has passed the error is sticky: it is raised again at
  * every check until the driver disarms it, so `except BaseException: pass`
  * inside a loop cannot swallow it. */
+/* Ticks between two clock reads in the eval loop: ~0.1 ms of the tightest
+ * loop, so the stop lands well within 10 ms while costing under 1 %. */
+#define PYBOX_CHECK_EVERY 4096
+int _PyBox_Countdown = PYBOX_CHECK_EVERY;
+
 static int64_t g_deadline_ns = 0; /* 0 = not armed */
+static int g_armed = 0;
+static PyFrameObject *g_arm_frame = NULL; /* identity only: the driver frame that armed */
 static PyObject *g_timeout_exc = NULL;
 
 static int64_t now_ns(void) {
@@ -100,20 +111,35 @@ static int64_t now_ns(void) {
 }
 
 int _PyBox_CheckInterrupt(void) {
-    if (g_deadline_ns == 0 || now_ns() < g_deadline_ns) return 0;
+    if (!g_armed) return 0;
+    int32_t host = host_interrupted();
+    if (host == 1) {
+        PyErr_SetString(PyExc_KeyboardInterrupt, "the host interrupted this exec");
+        return -1;
+    }
+    /* 2: the host cut a sleep short at the deadline */
+    if (host != 2 && (g_deadline_ns == 0 || now_ns() < g_deadline_ns)) return 0;
     PyErr_SetString(g_timeout_exc ? g_timeout_exc : PyExc_TimeoutError,
                     "time limit exceeded");
     return -1;
 }
 
-/* Ticks between two clock reads in the eval loop: ~0.1 ms of the tightest
- * loop, so the stop lands well within 10 ms while costing under 1 %. */
-#define PYBOX_CHECK_EVERY 4096
-int _PyBox_Countdown = PYBOX_CHECK_EVERY;
+
+/* time.sleep ends at the deadline (the host caps the sleep); make the eval
+ * loop check right after it returns instead of up to 4,096 ticks later. */
+int __real_clock_nanosleep(clockid_t clock, int flags, const struct timespec *t, struct timespec *rem);
+int __wrap_clock_nanosleep(clockid_t clock, int flags, const struct timespec *t, struct timespec *rem) {
+    int ret = __real_clock_nanosleep(clock, flags, t, rem);
+    if (g_armed) _PyBox_Countdown = 1;
+    return ret;
+}
 
 int _PyBox_CheckInterruptPeriodic(void) {
-    _PyBox_Countdown = PYBOX_CHECK_EVERY;
-    return _PyBox_CheckInterrupt();
+    int rc = _PyBox_CheckInterrupt();
+    /* Once stopping, check at every backward jump and call: a loop that
+     * catches the exception must meet it again outside its `try`. */
+    _PyBox_Countdown = rc < 0 ? 1 : PYBOX_CHECK_EVERY;
+    return rc;
 }
 
 /* ---- the _pyboxhost module -------------------------------------------- */
@@ -143,20 +169,33 @@ static PyObject *m_call_tool(PyObject *self, PyObject *args) {
 }
 
 /* arm(time_ms, memory_bytes): start enforcing the limits (0 = none) as user
- * code is entered. */
+ * code is entered. Refused while armed, so user code that got hold of this
+ * function cannot replace its own limits. */
 static PyObject *m_arm(PyObject *self, PyObject *args) {
     double ms;
     unsigned long long limit;
     if (!PyArg_ParseTuple(args, "dK", &ms, &limit)) return NULL;
+    if (g_armed) {
+        PyErr_SetString(PyExc_PermissionError, "limits are already armed");
+        return NULL;
+    }
     g_deadline_ns = ms > 0 ? now_ns() + (int64_t)(ms * 1e6) : 0;
     g_mem_limit = (size_t)limit;
-    Py_RETURN_NONE;
+    g_armed = 1;
+    g_arm_frame = PyEval_GetFrame();
+    return Py_NewRef(Py_None);
 }
 
 /* pause() -> time_ms left (0 when no time limit was armed): stop enforcing
  * as control returns to the driver. One call, so that the eval loop's check
- * after it already sees the limits off. */
+ * after it already sees the limits off. Only the frame that armed may pause:
+ * user code runs in deeper frames and cannot lift its own limits. */
 static PyObject *m_pause(PyObject *self, PyObject *unused) {
+    if (!g_armed) return PyFloat_FromDouble(0);
+    if (PyEval_GetFrame() != g_arm_frame) {
+        PyErr_SetString(PyExc_PermissionError, "limits can only be lifted by the PyBox driver");
+        return NULL;
+    }
     double left = 0;
     if (g_deadline_ns) {
         left = (double)(g_deadline_ns - now_ns()) / 1e6;
@@ -164,6 +203,8 @@ static PyObject *m_pause(PyObject *self, PyObject *unused) {
     }
     g_deadline_ns = 0;
     g_mem_limit = 0;
+    g_armed = 0;
+    g_arm_frame = NULL;
     return PyFloat_FromDouble(left);
 }
 
@@ -256,14 +297,20 @@ static uint8_t *call_driver(const char *name, PyObject *args) {
      * so the caller's limits are put back afterwards. */
     size_t saved_limit = g_mem_limit;
     int64_t saved_deadline = g_deadline_ns;
+    int saved_armed = g_armed;
+    PyFrameObject *saved_frame = g_arm_frame;
     g_mem_limit = 0;
     g_deadline_ns = 0;
+    g_armed = 0;
+    g_arm_frame = NULL;
     PyObject *fn = PyObject_GetAttrString(g_driver, name);
     PyObject *ret = fn ? PyObject_Call(fn, args, NULL) : NULL;
     Py_XDECREF(fn);
     Py_DECREF(args);
     g_mem_limit = saved_limit;
     g_deadline_ns = saved_deadline;
+    g_armed = saved_armed;
+    g_arm_frame = saved_frame;
     if (!ret) return internal_error(name);
     uint8_t *out = NULL;
     if (PyBytes_Check(ret)) {

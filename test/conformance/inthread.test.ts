@@ -1,5 +1,7 @@
 // The conformance suite against the in-thread engine (@pybox/node, inThread: true).
 import { PyBox } from '@pybox/node';
 import { defineConformance } from './suite.js';
+import { defineSecurity } from './security.js';
 
 defineConformance('in-thread engine', (options) => PyBox.create({ ...options, inThread: true }));
+defineSecurity('in-thread engine', (options) => PyBox.create({ ...options, inThread: true }));

@@ -89,6 +89,7 @@ export class InThreadHost implements EngineHost {
     return this.engine.fs.stat(path);
   }
   interrupt(): void {
+    this.engine.interrupt(); // reaches code that is waiting on a tool which calls interrupt()
     for (const a of this.aborts) a.abort();
   }
   async close(): Promise<void> {

@@ -153,7 +153,12 @@ export class GuestAbi {
   }
 
   resume(ctx: number, payload: object): GuestReply {
-    return this.withInputs([json(payload)], (p, l) => this.exports.pybox_resume(ctx, p!, l!));
+    return this.resumeRaw(ctx, JSON.stringify(payload));
+  }
+
+  /** `resume` with the payload already encoded as JSON text. */
+  resumeRaw(ctx: number, payloadJson: string): GuestReply {
+    return this.withInputs([encoder.encode(payloadJson)], (p, l) => this.exports.pybox_resume(ctx, p!, l!));
   }
 
   cancel(ctx: number): GuestReply {

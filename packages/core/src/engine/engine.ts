@@ -24,6 +24,7 @@ import {
   InvalidArgumentError,
   PyBoxError,
   PythonError,
+  TimeLimitError,
   ToolDefinitionError,
   WallTimeLimitError,
 } from '../errors.js';
@@ -112,6 +113,8 @@ export type GuestValue = unknown;
 export interface EngineSnapshot {
   /** The guest's linear memory. */
   memory: Uint8Array;
+  /** The contexts that existed when it was taken. */
+  contexts: number[];
 }
 
 /** Options for {@link Engine.create}. */
@@ -124,9 +127,23 @@ export interface EngineOptions {
   outputLimit?: number;
   /** Cap on the characters of a result's value JSON and repr (default 1 MiB). */
   resultLimit?: number;
+  /**
+   * A shared flag another thread sets (`Atomics.store(flag, 0, 1)`) to stop a
+   * running exec, even one stuck in a CPU-bound loop. Needs SharedArrayBuffer.
+   */
+  interruptFlag?: Int32Array;
 }
 
-type Sink = { stdout: string[]; stderr: string[]; onStdout?: (t: string) => void; onStderr?: (t: string) => void };
+type Sink = {
+  stdout: string[];
+  stderr: string[];
+  /** Characters still allowed this exec; output past it is dropped with one notice. */
+  left: number;
+  onStdout?: (t: string) => void;
+  onStderr?: (t: string) => void;
+};
+
+const TRUNCATED = "\n[output truncated: the exec's output limit was reached]\n";
 
 /** Marks an async function, whose handler can never answer synchronously. */
 function isAsyncFunction(fn: unknown): boolean {
@@ -135,8 +152,8 @@ function isAsyncFunction(fn: unknown): boolean {
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** A settled tool call, ready to send back into the guest. */
-type Settled = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { name: string; message: string } };
+/** A settled tool call: its JSON entry for `pybox_resume`, encoded once. */
+type Settled = { id: number; json: string };
 
 /**
  * One CPython guest instance with its filesystem, contexts and tools.
@@ -164,11 +181,18 @@ export class Engine {
   private nextEarlyId = -1;
   private crashed: unknown = null;
   private lastSnapshot: EngineSnapshot | null = null;
+  private interruptRequested = false;
+  /** Set when a sleep was cut short at the deadline of the guest call in progress. */
+  private sleptToDeadline = false;
+  private readonly outputLimit: number;
+  /** The remaining CPU budget of the guest call in progress, for capping sleeps. */
+  private callDeadline = Infinity;
 
   private constructor(
     private readonly assets: GuestAssets,
-    options: EngineOptions,
+    private readonly options: EngineOptions,
   ) {
+    this.outputLimit = options.outputLimit ?? 1024 * 1024;
     this.fs = new VirtualFileSystem(assets.stdlib);
     for (const [path, data] of Object.entries(options.files ?? {})) this.fs.writeFile(path, data);
     const env = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`);
@@ -193,17 +217,57 @@ export class Engine {
     const init = engine.abi.init().answer;
     if (init.status !== 'ok') throw engine.guestFailure(init, 'starting Python');
     engine.configure({ outputLimit: options.outputLimit, resultLimit: options.resultLimit });
+    engine.snapshot(); // what a trap restores
     return engine;
   }
 
   private imports(): WebAssembly.Imports {
+    const wasi = { ...this.wasi.wasiImport } as Record<string, (...args: never[]) => unknown>;
+    wasi.poll_oneoff = ((inPtr: number, outPtr: number, n: number, neventsPtr: number) =>
+      this.pollOneoff(inPtr, outPtr, n, neventsPtr)) as never;
+    // Sockets are not part of the sandbox: fail like an unsupported call instead of throwing.
+    for (const name of ['sock_accept', 'sock_recv', 'sock_send', 'sock_shutdown']) wasi[name] = (() => 58) as never;
     return {
-      wasi_snapshot_preview1: this.wasi.wasiImport as WebAssembly.ModuleImports,
+      wasi_snapshot_preview1: wasi as WebAssembly.ModuleImports,
       pybox: {
         output: (stream: number, ptr: number, len: number) => this.emit(stream, this.abi.readText(ptr, len)),
         call_tool: (ptr: number, len: number) => this.callToolSync(this.abi.readText(ptr, len)),
+        interrupted: () =>
+          this.interruptRequested || (this.options.interruptFlag?.[0] ?? 0) !== 0 ? 1 : this.sleptToDeadline ? 2 : 0,
       },
     };
+  }
+
+  /**
+   * WASI `poll_oneoff` for the one thing the guest uses it for: sleeping on a
+   * clock (`time.sleep`). Never past the exec's CPU deadline, so a long sleep
+   * ends at the time limit like any other code. (The shim's own version reads
+   * the flags at the wrong offset and turns absolute sleeps into very long
+   * relative ones.)
+   */
+  private pollOneoff(inPtr: number, outPtr: number, n: number, neventsPtr: number): number {
+    const ERRNO_NOTSUP = 58;
+    if (n !== 1) return ERRNO_NOTSUP;
+    const view = new DataView(this.abi.exports.memory.buffer);
+    // subscription: userdata u64 @0, tag u8 @8, clock id u32 @16, timeout u64 @24, flags u16 @40
+    if (view.getUint8(inPtr + 8) !== 0) return ERRNO_NOTSUP; // not a clock subscription
+    const clock = view.getUint32(inPtr + 16, true);
+    const timeoutMs = Number(view.getBigUint64(inPtr + 24, true)) / 1e6;
+    const absolute = (view.getUint16(inPtr + 40, true) & 1) === 1;
+    const start = clock === 0 ? Date.now() : now(); // realtime or monotonic
+    let ms = absolute ? timeoutMs - start : timeoutMs;
+    const left = this.callDeadline - now();
+    if (ms >= left) {
+      ms = Math.max(0, left);
+      this.sleptToDeadline = true; // the guest's next check raises the time limit
+    }
+    sleepFor(ms);
+    // event: userdata u64 @0, error u16 @8, type u8 @10
+    view.setBigUint64(outPtr, view.getBigUint64(inPtr, true), true);
+    view.setUint16(outPtr + 8, 0, true);
+    view.setUint8(outPtr + 10, 0);
+    view.setUint32(neventsPtr, 1, true);
+    return 0;
   }
 
   private attach(instance: WebAssembly.Instance, initialize: boolean): void {
@@ -219,6 +283,10 @@ export class Engine {
   private emit(stream: number, text: string): void {
     const sink = this.sinks[this.sinks.length - 1];
     if (!sink) return; // output outside an exec (e.g. a warning at init) is dropped
+    // The guest caps output too; this cap holds even if Python code bypasses it.
+    if (sink.left <= 0) return;
+    if (text.length > sink.left) text = text.slice(0, sink.left) + TRUNCATED;
+    sink.left -= text.length;
     if (stream === 2) {
       sink.stderr.push(text);
       sink.onStderr?.(text);
@@ -247,7 +315,9 @@ export class Engine {
       this.recover();
       throw new GuestCrashError(
         `the guest stopped abnormally (${e instanceof Error ? e.message : String(e)}); ` +
-          (this.crashed ? 'the box cannot be used any more' : 'the box was restored from its last snapshot'),
+          (this.crashed
+            ? 'the box cannot be used any more: create a new one'
+            : 'the box was restored from its last snapshot: contexts created since then are gone, files and tools are kept'),
       );
     }
   }
@@ -377,10 +447,20 @@ export class Engine {
     for (const tool of tools) this.tools.set(tool.name, tool);
   }
 
+  /** The guest-side specs of every tool, for re-defining them after a restore. */
+  private toolSpecs(): object[] {
+    return [...this.tools.values()].map((tool) => ({
+      name: tool.name,
+      description: tool.description ?? '',
+      parameters: tool.parameters ?? { type: 'object', properties: {} },
+      sync: tool.sync ?? !isAsyncFunction(tool.handler),
+    }));
+  }
+
   /** Runs a tool handler and turns whatever it does into a settled result. */
   private startTool(req: ToolRequest): Promise<Settled> | Settled {
     const tool = this.tools.get(req.tool);
-    if (!tool) return { id: req.id, ok: false, error: { name: 'ToolError', message: `unknown tool ${req.tool}` } };
+    if (!tool) return settleError(req.id, Object.assign(new Error(`unknown tool ${req.tool}`), { name: 'ToolError' }));
     let out: unknown;
     try {
       out = tool.handler(req.args);
@@ -399,17 +479,14 @@ export class Engine {
   /** The `call_tool` import: a tool called without `await` from Python. */
   private callToolSync(requestJson: string): number {
     const req = JSON.parse(requestJson) as { tool: string; args: Record<string, unknown> };
-    const started = this.startTool({ id: 0, tool: req.tool, args: req.args });
-    let reply: object;
+    const id = this.nextEarlyId--;
+    const started = this.startTool({ id, tool: req.tool, args: req.args });
     if (started instanceof Promise) {
       // The handler went async after all: keep its promise and let Python await it.
-      const id = this.nextEarlyId--;
-      this.early.set(id, started.then((s) => ({ ...s, id })));
-      reply = { pending: id };
-    } else {
-      reply = started;
+      this.early.set(id, started);
+      return this.abi.putLengthPrefixed(`{"pending":${id}}`);
     }
-    return this.abi.putLengthPrefixed(JSON.stringify(reply));
+    return this.abi.putLengthPrefixed(started.json);
   }
 
   // ---- exec --------------------------------------------------------------
@@ -423,113 +500,104 @@ export class Engine {
     this.requireContext(ctx);
     if (typeof code !== 'string') throw new InvalidArgumentError('code must be a string');
     if (this.running.has(ctx)) throw new ContextBusyError();
-    const started = now();
-    const sink: Sink = { stdout: [], stderr: [], onStdout: options.onStdout, onStderr: options.onStderr };
-    const budget = { cpuLeft: options.timeoutMs ?? 0 };
-    const wallDeadline = options.wallTimeoutMs ? started + options.wallTimeoutMs : Infinity;
     options.signal?.throwIfAborted?.();
+    const started = now();
+    const sink: Sink = {
+      stdout: [],
+      stderr: [],
+      left: this.outputLimit + TRUNCATED.length,
+      onStdout: options.onStdout,
+      onStderr: options.onStderr,
+    };
+    this.interruptRequested = false;
+    if (this.options.interruptFlag) Atomics.store(this.options.interruptFlag, 0, 0);
+    const budget = { cpuLeft: options.timeoutMs ?? 0 };
+    const waits = new ToolWaits(options, started);
     this.running.add(ctx);
     try {
-      let answer = this.guestStep(sink, budget, () =>
-        this.abi.exec(ctx, code, {
-          timeMs: budget.cpuLeft,
-          memoryBytes: options.memoryBytes ?? 0,
-          filename: options.filename,
-        }),
+      let answer = this.guestStep(sink, budget, (deadline) =>
+        this.abi.exec(ctx, code, { deadline, memoryBytes: options.memoryBytes ?? 0, filename: options.filename }),
       );
-      const pending = new Map<number, Promise<Settled>>();
-      const ready: Settled[] = [];
-      let wake: (() => void) | null = null;
-      const settle = (s: Settled) => {
-        if (!pending.delete(s.id)) return;
-        ready.push(s);
-        wake?.();
-      };
       while (answer.status === 'suspended') {
-        for (const req of answer.requests ?? []) {
-          if (pending.has(req.id)) continue;
-          const out = this.startTool(req);
-          if (out instanceof Promise) {
-            pending.set(req.id, out);
-            void out.then(settle);
-          } else {
-            pending.set(req.id, Promise.resolve(out));
-            settle(out);
-          }
-        }
+        for (const req of answer.requests ?? []) waits.add(req.id, this.startTool(req));
         for (const [id, p] of this.early) {
           this.early.delete(id);
-          pending.set(id, p);
-          void p.then(settle);
+          waits.add(id, p);
         }
-        if (ready.length === 0) {
-          await new Promise<void>((resolve, reject) => {
-            const timers: ReturnType<typeof setTimeout>[] = [];
-            const cleanup = () => {
-              for (const t of timers) clearTimeout(t);
-              options.signal?.removeEventListener('abort', onAbort);
-              wake = null;
-            };
-            const done = () => {
-              cleanup();
-              resolve();
-            };
-            const fail = (e: Error) => {
-              cleanup();
-              reject(e);
-            };
-            const onAbort = () => fail(new AbortedError('the exec was aborted'));
-            wake = done;
-            if (answer.wakeAfterMs !== undefined) timers.push(setTimeout(done, answer.wakeAfterMs));
-            if (wallDeadline !== Infinity) {
-              const wallMs = options.wallTimeoutMs;
-              timers.push(
-                setTimeout(
-                  () => fail(new WallTimeLimitError(`the exec ran past its wall-clock limit of ${wallMs} ms`)),
-                  Math.max(0, wallDeadline - now()),
-                ),
-              );
-            }
-            if (options.signal?.aborted) onAbort();
-            else options.signal?.addEventListener('abort', onAbort, { once: true });
-          }).catch((e: unknown) => {
-            this.call(() => this.abi.cancel(ctx));
-            throw e;
-          });
+        let results: string;
+        try {
+          results = await waits.next(answer.wakeAfterMs);
+        } catch (e) {
+          this.call(() => this.abi.cancel(ctx));
+          throw e;
         }
-        const results = ready.splice(0, ready.length);
-        answer = this.guestStep(sink, budget, () =>
-          this.abi.resume(ctx, { results, timeMs: budget.cpuLeft }),
+        answer = this.guestStep(sink, budget, (deadline) =>
+          this.abi.resumeRaw(ctx, `{"results":[${results}],"deadline":${deadline}}`),
         );
       }
-      const durationMs = now() - started;
-      const stdout = sink.stdout.join('');
-      const stderr = sink.stderr.join('');
-      if (answer.status === 'error') {
-        if (answer.internal) throw this.guestFailure(answer, 'exec');
-        if (answer.error?.type === 'UnknownContext') throw new ContextDisposedError();
-        if (answer.error?.type === 'ContextBusy') throw new ContextBusyError();
-        return { ok: false, error: answer.error!, stdout, stderr, durationMs };
-      }
-      const result: ExecResult = { ok: true, stdout, stderr, durationMs };
-      if ('value' in answer) result.value = answer.value;
-      if (answer.repr !== undefined) result.repr = answer.repr;
-      return result;
+      return this.finish(answer, sink, options, started);
     } finally {
+      waits.dispose();
       this.running.delete(ctx);
     }
   }
 
-  /** One guest call of an exec: output goes to the exec's sink, CPU time is charged. */
-  private guestStep(sink: Sink, budget: { cpuLeft: number }, fn: () => GuestReply): GuestAnswer {
+  /** Turns the final answer of an exec into its result or typed error. */
+  private finish(answer: GuestAnswer, sink: Sink, options: EngineExecOptions, started: number): ExecResult {
+    const durationMs = now() - started;
+    const stdout = sink.stdout.join('');
+    const stderr = sink.stderr.join('');
+    if (answer.status === 'error') {
+      const type = answer.error?.type;
+      if (answer.internal) throw this.guestFailure(answer, 'exec');
+      if (type === 'UnknownContext') throw new ContextDisposedError();
+      if (type === 'ContextBusy') throw new ContextBusyError();
+      if (type === 'TimeLimitExceeded') {
+        throw new TimeLimitError(
+          `the exec used more than its CPU time limit of ${options.timeoutMs} ms; the context keeps its state up to the stop`,
+        );
+      }
+      if (type === 'KeyboardInterrupt' && (this.interruptRequested || this.options.interruptFlag?.[0])) {
+        throw new AbortedError('the exec was interrupted');
+      }
+      return { ok: false, error: answer.error!, stdout, stderr, durationMs };
+    }
+    const result: ExecResult = { ok: true, stdout, stderr, durationMs };
+    if ('value' in answer) result.value = answer.value;
+    if (answer.repr !== undefined) result.repr = answer.repr;
+    return result;
+  }
+
+  /**
+   * One guest call of an exec: output goes to the exec's sink, CPU time is
+   * charged. `fn` gets the call's deadline on the guest's monotonic clock
+   * (performance.now(), the clock WASI gives it), or 0 for none.
+   */
+  private guestStep(sink: Sink, budget: { cpuLeft: number }, fn: (deadline: number) => GuestReply): GuestAnswer {
     this.sinks.push(sink);
     const t0 = now();
+    const outerDeadline = this.callDeadline;
+    if (budget.cpuLeft > 0) this.callDeadline = Math.min(outerDeadline, t0 + budget.cpuLeft);
+    const deadline = this.callDeadline === Infinity ? 0 : this.callDeadline;
+    const outerSlept = this.sleptToDeadline;
+    this.sleptToDeadline = false;
     try {
-      return this.call(fn).answer;
+      return this.call(() => fn(deadline)).answer;
     } finally {
+      this.callDeadline = outerDeadline;
+      this.sleptToDeadline = outerSlept;
       this.sinks.pop();
       if (budget.cpuLeft > 0) budget.cpuLeft = Math.max(budget.cpuLeft - (now() - t0), 0.001);
     }
+  }
+
+  /**
+   * Asks the running exec to stop. It stops at its next check (within about
+   * a millisecond of Python code) or, when it is waiting on tools, at once.
+   * From another thread, use `interruptFlag` instead.
+   */
+  interrupt(): void {
+    this.interruptRequested = true;
   }
 
   // ---- snapshots ---------------------------------------------------------
@@ -541,7 +609,7 @@ export class Engine {
    */
   snapshot(): EngineSnapshot {
     if (this.running.size > 0) throw new ContextBusyError('cannot snapshot while an exec is running');
-    const snap = { memory: new Uint8Array(this.abi.exports.memory.buffer).slice() };
+    const snap = { memory: new Uint8Array(this.abi.exports.memory.buffer).slice(), contexts: [...this.contexts] };
     this.lastSnapshot = snap;
     return snap;
   }
@@ -560,11 +628,39 @@ export class Engine {
     this.attach(instance, false);
     this.running.clear();
     this.crashed = null;
+    // The snapshot's contexts are the ones that exist now; tools defined since come back.
+    this.contexts.clear();
+    for (const id of snapshot.contexts) this.contexts.add(id);
+    const specs = this.toolSpecs();
+    if (specs.length) this.abi.defineTools(specs);
+    this.reseed();
   }
 }
 
 function now(): number {
   return performance.now();
+}
+
+let sleepCell: Int32Array | null | undefined;
+
+/** Blocks for `ms`: Atomics.wait where the thread may block, else a spin. */
+function sleepFor(ms: number): void {
+  if (ms <= 0) return;
+  if (sleepCell === undefined) {
+    sleepCell = typeof SharedArrayBuffer === 'function' ? new Int32Array(new SharedArrayBuffer(4)) : null;
+  }
+  if (sleepCell) {
+    try {
+      Atomics.wait(sleepCell, 0, 0, ms);
+      return;
+    } catch {
+      sleepCell = null; // a browser main thread may not block
+    }
+  }
+  const end = now() + ms;
+  while (now() < end) {
+    // spin
+  }
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
@@ -574,7 +670,7 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
 function settleValue(id: number, value: unknown, tool: string): Settled {
   try {
     const json = toJson(value === undefined ? null : value, `the result of tool ${tool}`);
-    return { id, ok: true, value: JSON.parse(json) };
+    return { id, json: `{"id":${id},"ok":true,"value":${json}}` };
   } catch (e) {
     return settleError(id, e instanceof Error ? Object.assign(new Error(e.message), { name: 'TypeError' }) : e);
   }
@@ -582,7 +678,77 @@ function settleValue(id: number, value: unknown, tool: string): Settled {
 
 function settleError(id: number, e: unknown): Settled {
   const err = e instanceof Error ? e : new Error(String(e));
-  return { id, ok: false, error: { name: err.name || 'Error', message: err.message } };
+  const error = { name: String(err.name || 'Error'), message: String(err.message) };
+  return { id, json: `{"id":${id},"ok":false,"error":${JSON.stringify(error)}}` };
+}
+
+/**
+ * The tool calls an exec waits on, and what else can end a wait: the next
+ * asyncio timer, the wall-clock limit, an abort. Timers and listeners are
+ * set up once per exec, not once per wait.
+ */
+class ToolWaits {
+  private readonly pending = new Set<number>();
+  private ready: string[] = [];
+  private wake: (() => void) | null = null;
+  private failure: Error | null = null;
+  private wallTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly onAbort = () => this.fail(new AbortedError('the exec was aborted'));
+
+  constructor(
+    private readonly options: EngineExecOptions,
+    started: number,
+  ) {
+    if (options.wallTimeoutMs) {
+      const ms = options.wallTimeoutMs;
+      this.wallTimer = setTimeout(
+        () => this.fail(new WallTimeLimitError(`the exec ran past its wall-clock limit of ${ms} ms`)),
+        Math.max(0, started + ms - now()),
+      );
+    }
+    options.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    this.wake?.();
+  }
+
+  /** Tracks a started call; its result joins the next batch when it settles. */
+  add(id: number, started: Promise<Settled> | Settled): void {
+    if (this.pending.has(id)) return;
+    this.pending.add(id);
+    if (started instanceof Promise) void started.then((s) => this.settle(s));
+    else this.settle(started);
+  }
+
+  private settle(s: Settled): void {
+    if (!this.pending.delete(s.id)) return;
+    this.ready.push(s.json);
+    this.wake?.();
+  }
+
+  /** Waits for at least one result (or the timer) and returns the batch as JSON array items. */
+  async next(wakeAfterMs: number | undefined): Promise<string> {
+    if (this.ready.length === 0 && !this.failure) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        if (wakeAfterMs !== undefined) timer = setTimeout(resolve, wakeAfterMs);
+      });
+      this.wake = null;
+      if (timer !== undefined) clearTimeout(timer);
+    }
+    if (this.failure) throw this.failure;
+    const batch = this.ready.join(',');
+    this.ready = [];
+    return batch;
+  }
+
+  dispose(): void {
+    clearTimeout(this.wallTimer);
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+  }
 }
 
 function checkName(name: string): void {

@@ -41,11 +41,18 @@ export class WorkerHost implements EngineHost {
     worker.onDeath((e) => this.fail(new GuestCrashError(`the PyBox worker died: ${e.message}`)));
   }
 
+  /**
+   * Set to stop a CPU-bound exec from this thread. Needs SharedArrayBuffer
+   * (always in Node; in browsers only on cross-origin isolated pages).
+   */
+  private readonly interruptFlag: Int32Array | undefined =
+    typeof SharedArrayBuffer === 'function' ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+
   /** Starts the engine in `worker` with the given assets (the compiled module is shared, not recompiled). */
   static async start(worker: WorkerHandle, assets: GuestAssets, options: EngineOptions): Promise<WorkerHost> {
     const host = new WorkerHost(worker);
     try {
-      await host.guard(() => host.remote.init(assets, options));
+      await host.guard(() => host.remote.init(assets, { ...options, interruptFlag: host.interruptFlag }));
     } catch (e) {
       worker.terminate();
       throw e;
@@ -115,7 +122,10 @@ export class WorkerHost implements EngineHost {
     const execId = this.nextExecId++;
     const { onStdout, onStderr, signal } = options;
     const output = onStdout || onStderr ? Comlink.proxy({ onStdout, onStderr }) : undefined;
-    const onAbort = () => void this.remote.abort(execId).catch(() => undefined);
+    const onAbort = () => {
+      if (this.interruptFlag) Atomics.store(this.interruptFlag, 0, 1); // reaches CPU-bound code too
+      void this.remote.abort(execId).catch(() => undefined);
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       return await this.guard(() =>
@@ -171,6 +181,7 @@ export class WorkerHost implements EngineHost {
   }
 
   interrupt(): void {
+    if (this.interruptFlag) Atomics.store(this.interruptFlag, 0, 1);
     void this.remote.abortAll().catch(() => undefined);
   }
 

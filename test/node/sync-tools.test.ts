@@ -1,0 +1,54 @@
+// In-thread only: plain (non-async) handlers can be called without `await`.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { PyBox, type Context } from '@pybox/node';
+import { ok } from '../conformance/suite.js';
+
+let box: PyBox;
+let ctx: Context;
+beforeAll(async () => {
+  box = await PyBox.create({
+    inThread: true,
+    tools: [
+      {
+        name: 'lookup',
+        description: 'Look a key up.',
+        parameters: { type: 'object', properties: { key: { type: 'string' } }, required: ['key'] },
+        handler: ({ key }) => ({ a: 1, b: 2 })[key as 'a' | 'b'] ?? null,
+      },
+      {
+        name: 'strict',
+        parameters: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] },
+        handler: ({ n }) => {
+          if ((n as number) < 0) throw Object.assign(new Error('n must be >= 0'), { name: 'ValueError' });
+          return n;
+        },
+      },
+      {
+        name: 'later',
+        parameters: { type: 'object', properties: {} },
+        handler: () => Promise.resolve('resolved'), // a plain function that returns a promise
+      },
+    ],
+  });
+  ctx = await box.createContext();
+});
+afterAll(() => box.close());
+
+it('calls a sync tool without await, also in plain functions', async () => {
+  expect(ok(await ctx.exec('def f(k): return lookup(k)\n[lookup("a"), f("b"), lookup("zzz")]')).value).toEqual([1, 2, null]);
+});
+
+it('still works with await and gather', async () => {
+  expect(ok(await ctx.exec('import asyncio\n[await lookup("a"), *(await asyncio.gather(lookup("b"), lookup("a")))]')).value).toEqual([1, 2, 1]);
+});
+
+it('raises the handler error synchronously', async () => {
+  expect(ok(await ctx.exec('try:\n  strict(-1)\nexcept ValueError as e:\n  r = str(e)\nr')).value).toBe('n must be >= 0');
+});
+
+it('asks for await when a plain handler returns a promise', async () => {
+  expect(ok(await ctx.exec('await later()')).value).toBe('resolved');
+  const r = await ctx.exec('later()');
+  expect(r.ok).toBe(false);
+  if (!r.ok) expect(r.error.message).toContain('await later(...)');
+});
