@@ -274,7 +274,13 @@ async function main() {
   const coldFailures = {};
   const coldModes = ['engine', 'pybox-inthread', 'pybox-worker'];
   if (montyMod) coldModes.push('monty');
-  coldModes.push('pyodide');
+  let hasPyodide = true;
+  try {
+    require.resolve('pyodide/package.json');
+  } catch {
+    hasPyodide = false;
+  }
+  if (hasPyodide) coldModes.push('pyodide');
   for (const mode of coldModes) {
     log(`cold: ${mode} ×${COLD_N}`);
     const runs = [];
@@ -311,6 +317,7 @@ async function main() {
   }
   const coldCell = (mode, field) => {
     const runs = cold[mode];
+    if (mode === 'pyodide' && !hasPyodide) return NA('pyodide not installed');
     const failed = coldFailures[mode] ?? [];
     if (!runs) return NA(`${mode} did not start (${failed[0] ?? 'no output'})`);
     const cell = { value: median(runs.map((r) => r[field])), keys: runs.map((r) => r.result) };

@@ -17,6 +17,12 @@ export interface ContextLink {
 const EXEC_OPTION_KEYS = new Set(['timeoutMs', 'wallTimeoutMs', 'onStdout', 'onStderr', 'signal', 'filename']);
 
 /**
+ * The largest source an exec accepts. Compiling is not interruptible, and
+ * megabytes of source take seconds to compile: agent code is far smaller.
+ */
+export const MAX_CODE_CHARS = 2 * 1024 * 1024;
+
+/**
  * A persistent Python namespace. Create it with `box.createContext()`.
  *
  * @example
@@ -60,6 +66,11 @@ export class Context {
   async exec(code: string, options: ExecOptions = {}): Promise<ExecResult> {
     this.checkLive();
     if (typeof code !== 'string') throw new InvalidArgumentError('code must be a string');
+    if (code.length > MAX_CODE_CHARS) {
+      throw new InvalidArgumentError(
+        `code is ${code.length} characters; the limit is ${MAX_CODE_CHARS}: pass large data with ctx.set() or a file instead`,
+      );
+    }
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options must be an object');
     for (const key of Object.keys(options)) {
       if (!EXEC_OPTION_KEYS.has(key)) throw new InvalidArgumentError(`unknown exec option "${key}"`);

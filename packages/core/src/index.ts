@@ -11,7 +11,7 @@
  */
 export { PyBox, toEngineOptions, type BrowserPyBoxOptions } from './browser.js';
 export { PyBoxBase, type BoxFileSystem } from './box.js';
-export { Context } from './context.js';
+export { Context, MAX_CODE_CHARS } from './context.js';
 export { InThreadHost, type EngineHost } from './host.js';
 export { loadAssets, type AssetUrls } from './loader.js';
 export { WorkerHost, type WorkerHandle } from './worker/client.js';
