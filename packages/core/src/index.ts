@@ -20,3 +20,6 @@ export { installErrorTransfer } from './worker/protocol.js';
 export * from './errors.js';
 export * from './types.js';
 export type { ExecResult, EngineTool, GuestAssets, EngineOptions, EngineSnapshot } from './engine/engine.js';
+export type { EngineMount } from './engine/mounts.js';
+export type { RemoteEngineOptions } from './worker/remote.js';
+export type { RemoteInitOptions } from './worker/protocol.js';

@@ -12,6 +12,8 @@ export interface AssetUrls {
   wasm?: string | URL;
   /** URL of `python313.zip`. */
   stdlib?: string | URL;
+  /** URL of the boot image `pybox.image` (optional: without it the guest boots from scratch). */
+  image?: string | URL | null;
 }
 
 let shared: Promise<GuestAssets> | undefined;
@@ -29,8 +31,13 @@ export function loadAssets(urls: AssetUrls = {}): Promise<GuestAssets> {
 async function fetchAssets(urls: AssetUrls): Promise<GuestAssets> {
   const wasmUrl = urls.wasm ?? new URL('./wasm/pybox.wasm', import.meta.url);
   const stdlibUrl = urls.stdlib ?? new URL('./wasm/python313.zip', import.meta.url);
-  const [module, stdlib] = await Promise.all([compile(wasmUrl), fetchBytes(stdlibUrl)]);
-  return { module, stdlib };
+  const imageUrl = urls.image === undefined ? new URL('./wasm/pybox.image', import.meta.url) : urls.image;
+  const [module, stdlib, image] = await Promise.all([
+    compile(wasmUrl),
+    fetchBytes(stdlibUrl),
+    imageUrl ? fetchBytes(imageUrl).catch(() => undefined) : undefined,
+  ]);
+  return image ? { module, stdlib, image } : { module, stdlib };
 }
 
 async function compile(url: string | URL): Promise<WebAssembly.Module> {

@@ -7,15 +7,17 @@ import type { GuestAssets } from '@pybox/core/engine';
 
 let shared: Promise<GuestAssets> | undefined;
 
-/** Reads and compiles `pybox.wasm` and `python313.zip` from `@pybox/core`'s package folder. */
+/** Reads and compiles `pybox.wasm`, `python313.zip` and the boot image from `@pybox/core`'s package folder. */
 export function loadAssets(): Promise<GuestAssets> {
   shared ??= (async () => {
     const base = new URL('./wasm/', import.meta.resolve('@pybox/core'));
-    const [wasm, stdlib] = await Promise.all([
+    const [wasm, stdlib, image] = await Promise.all([
       readFile(new URL('pybox.wasm', base)),
       readFile(new URL('python313.zip', base)),
+      readFile(new URL('pybox.image', base)).catch(() => undefined), // optional: speeds up every start
     ]);
-    return { module: await WebAssembly.compile(wasm), stdlib: new Uint8Array(stdlib) };
+    const module = await WebAssembly.compile(wasm);
+    return image ? { module, stdlib: new Uint8Array(stdlib), image: new Uint8Array(image) } : { module, stdlib: new Uint8Array(stdlib) };
   })().catch((e: unknown) => {
     shared = undefined;
     throw e;

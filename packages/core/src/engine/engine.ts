@@ -16,6 +16,8 @@ import {
   type ToolRequest,
 } from './abi.js';
 import { VirtualFileSystem } from './fs.js';
+import { applyImage, encodeImage } from './image.js';
+import type { EngineMount } from './mounts.js';
 import {
   AbortedError,
   ContextBusyError,
@@ -36,6 +38,11 @@ export interface GuestAssets {
   module: WebAssembly.Module;
   /** The bytes of `python313.zip`. */
   stdlib: Uint8Array;
+  /**
+   * A boot image of this module (see image.ts). With it, an engine starts by
+   * copying memory instead of booting CPython: about 20× faster.
+   */
+  image?: Uint8Array;
 }
 
 /** A tool as the engine sees it: a definition plus a callable handler. */
@@ -132,6 +139,12 @@ export interface EngineOptions {
    * running exec, even one stuck in a CPU-bound loop. Needs SharedArrayBuffer.
    */
   interruptFlag?: Int32Array;
+  /**
+   * Folders the embedder provides (e.g. host folders in `@pybox/node`),
+   * grafted into the guest's tree at their guest paths before `files` are
+   * written. Every path call under a mount goes to the mount's own Fd.
+   */
+  mounts?: EngineMount[];
 }
 
 type Sink = {
@@ -193,7 +206,7 @@ export class Engine {
     private readonly options: EngineOptions,
   ) {
     this.outputLimit = options.outputLimit ?? 1024 * 1024;
-    this.fs = new VirtualFileSystem(assets.stdlib);
+    this.fs = new VirtualFileSystem(assets.stdlib, options.mounts);
     for (const [path, data] of Object.entries(options.files ?? {})) this.fs.writeFile(path, data);
     const env = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`);
     const rawOut = (stream: 1 | 2) => ConsoleStdout.lineBuffered((line) => this.emit(stream, `${line}\n`));
@@ -213,11 +226,17 @@ export class Engine {
   static async create(assets: GuestAssets, options: EngineOptions = {}): Promise<Engine> {
     const engine = new Engine(assets, options);
     const instance = await WebAssembly.instantiate(assets.module, engine.imports());
-    engine.attach(instance, true);
-    const init = engine.abi.init().answer;
-    if (init.status !== 'ok') throw engine.guestFailure(init, 'starting Python');
+    if (assets.image) {
+      applyImage(assets.image, (instance.exports as unknown as GuestExports).memory);
+      engine.attach(instance, false);
+      engine.reseed(); // every box booted from one image would share the random state
+    } else {
+      engine.attach(instance, true);
+      const init = engine.abi.init().answer;
+      if (init.status !== 'ok') throw engine.guestFailure(init, 'starting Python');
+    }
     engine.configure({ outputLimit: options.outputLimit, resultLimit: options.resultLimit });
-    engine.snapshot(); // what a trap restores
+    if (!assets.image) engine.snapshot(); // what a trap restores (else the boot image is)
     return engine;
   }
 
@@ -323,9 +342,11 @@ export class Engine {
   }
 
   private recover(): void {
-    if (!this.lastSnapshot) return;
     try {
-      this.restoreSync(this.lastSnapshot);
+      if (this.lastSnapshot) this.restoreSync(this.lastSnapshot);
+      else if (this.assets.image) this.restoreSync({ image: this.assets.image, contexts: [] });
+      else return;
+      this.configure({ outputLimit: this.options.outputLimit, resultLimit: this.options.resultLimit });
       this.crashed = null;
     } catch {
       // stays crashed
@@ -614,17 +635,32 @@ export class Engine {
     return snap;
   }
 
+  /**
+   * A boot image of this engine's current state (see image.ts): take it
+   * right after `create`, with no contexts, to speed up later starts.
+   */
+  bootImage(): Uint8Array {
+    if (this.contexts.size > 0 || this.running.size > 0) {
+      throw new InvalidArgumentError('a boot image must be taken from an engine with no contexts');
+    }
+    return encodeImage(new Uint8Array(this.abi.exports.memory.buffer));
+  }
+
   /** Replaces the guest's state with a snapshot taken from an engine of the same module. */
   async restore(snapshot: EngineSnapshot): Promise<void> {
     this.restoreSync(snapshot);
   }
 
-  private restoreSync(snapshot: EngineSnapshot): void {
+  private restoreSync(snapshot: EngineSnapshot | { image: Uint8Array; contexts: number[] }): void {
     const instance = new WebAssembly.Instance(this.assets.module, this.imports());
     const memory = (instance.exports as unknown as GuestExports).memory;
-    const missing = snapshot.memory.length - memory.buffer.byteLength;
-    if (missing > 0) memory.grow(Math.ceil(missing / 65536));
-    new Uint8Array(memory.buffer).set(snapshot.memory);
+    if ('image' in snapshot) {
+      applyImage(snapshot.image, memory);
+    } else {
+      const missing = snapshot.memory.length - memory.buffer.byteLength;
+      if (missing > 0) memory.grow(Math.ceil(missing / 65536));
+      new Uint8Array(memory.buffer).set(snapshot.memory);
+    }
     this.attach(instance, false);
     this.running.clear();
     this.crashed = null;

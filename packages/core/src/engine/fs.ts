@@ -1,10 +1,23 @@
 /**
  * The in-memory filesystem the guest sees through WASI, and the host's view
  * of it. Layout: `/lib` (the stdlib bundle, read-only), `/tmp`, `/data`,
- * `/out` (writable). Python can reach nothing else.
+ * `/out` (writable), plus the mounts the embedder grafts in (see
+ * `mounts.ts`). Python can reach nothing else.
  */
-import { Directory, File, PreopenDirectory, type Inode } from '@bjorn3/browser_wasi_shim';
+import { Directory, File, wasi, type Inode } from '@bjorn3/browser_wasi_shim';
 import { InvalidArgumentError } from '../errors.js';
+import {
+  MountingPreopen,
+  findMount,
+  mountMkdir,
+  mountReadFile,
+  mountReaddir,
+  mountRm,
+  mountStat,
+  mountWriteFile,
+  type EngineMount,
+  type MountPoint,
+} from './mounts.js';
 
 /** What {@link VirtualFileSystem.stat} reports. */
 export interface FileStat {
@@ -37,19 +50,49 @@ export function splitPath(path: string): string[] {
 export class VirtualFileSystem {
   /** The root directory the guest sees as `/`. */
   readonly root: Directory;
+  private readonly mounts: MountPoint[] = [];
 
-  constructor(stdlib: Uint8Array) {
+  /**
+   * @param stdlib the bytes of the stdlib bundle, served read-only at {@link STDLIB_PATH}
+   * @param mounts folders provided by the embedder, grafted at their guest paths
+   * @throws InvalidArgumentError when a mount's guest path is `/`, under `/lib`, or inside another mount
+   */
+  constructor(stdlib: Uint8Array, mounts: readonly EngineMount[] = []) {
     const lib = new Directory(new Map<string, Inode>([['python313.zip', new File(stdlib, { readonly: true })]]));
     const entries: [string, Inode][] = [['lib', lib]];
     for (const dir of WRITABLE_DIRS) entries.push([dir.slice(1), new Directory(new Map())]);
     this.root = new Directory(new Map(entries));
+    for (const mount of mounts) this.graft(mount);
   }
 
-  /** The WASI preopen that exposes this tree as `/`. */
-  preopen(): PreopenDirectory {
-    const pre = new PreopenDirectory('/', new Map());
-    pre.dir = this.root;
-    return pre;
+  /** Puts a mount's root inode at its guest path, creating the parent folders. */
+  private graft({ guestPath, inode }: EngineMount): void {
+    const parts = splitPath(guestPath);
+    const name = parts[parts.length - 1];
+    if (name === undefined || parts[0] === 'lib') {
+      throw new InvalidArgumentError(`cannot mount at ${guestPath}: choose a folder outside / and /lib, such as /mnt/data`);
+    }
+    for (const other of this.mounts) {
+      const n = Math.min(other.parts.length, parts.length);
+      if (other.parts.slice(0, n).join('/') === parts.slice(0, n).join('/')) {
+        throw new InvalidArgumentError(`cannot mount at ${guestPath}: it overlaps the mount at /${other.parts.join('/')}`);
+      }
+    }
+    const { fd_obj: fd } = inode.path_open(wasi.OFLAGS_DIRECTORY, 0n, 0);
+    if (!fd) throw new InvalidArgumentError(`cannot mount at ${guestPath}: the mount's root does not open as a folder`);
+    const { dir } = this.parentOf(guestPath, true);
+    dir.contents.set(name, inode);
+    this.mounts.push({ parts, fd });
+  }
+
+  /** The WASI preopen that exposes this tree as `/` (and routes paths under mount points to their mounts). */
+  preopen(): MountingPreopen {
+    return new MountingPreopen(this.root, this.mounts);
+  }
+
+  /** The mount a host-API path lands in, if any. */
+  private mounted(path: string): { fd: MountPoint['fd']; rest: string } | undefined {
+    return this.mounts.length ? findMount(this.mounts, splitPath(path)) : undefined;
   }
 
   private lookup(path: string): Inode | undefined {
@@ -87,6 +130,8 @@ export class VirtualFileSystem {
     if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
       throw new InvalidArgumentError('file data must be a string or a Uint8Array');
     }
+    const m = this.mounted(path);
+    if (m) return mountWriteFile(m.fd, m.rest, path, typeof data === 'string' ? encoder.encode(data) : data);
     const { dir, name } = this.parentOf(path, true);
     const existing = dir.contents.get(name);
     if (existing instanceof Directory) throw new InvalidArgumentError(`${path} is a directory`);
@@ -97,6 +142,8 @@ export class VirtualFileSystem {
 
   /** Reads a file's bytes. */
   readFile(path: string): Uint8Array {
+    const m = this.mounted(path);
+    if (m) return mountReadFile(m.fd, m.rest, path);
     const node = this.lookup(path);
     if (!(node instanceof File)) throw new InvalidArgumentError(`no such file: ${path}`);
     return node.data.slice();
@@ -104,6 +151,8 @@ export class VirtualFileSystem {
 
   /** Lists a folder's entries, sorted. */
   readdir(path: string): string[] {
+    const m = this.mounted(path);
+    if (m) return mountReaddir(m.fd, m.rest, path);
     const node = this.lookup(path);
     if (!(node instanceof Directory)) throw new InvalidArgumentError(`no such directory: ${path}`);
     return [...node.contents.keys()].sort();
@@ -111,6 +160,8 @@ export class VirtualFileSystem {
 
   /** Creates a folder and its parents (like `mkdir -p`). */
   mkdir(path: string): void {
+    const m = this.mounted(path);
+    if (m) return mountMkdir(m.fd, m.rest, path);
     const { dir, name } = this.parentOf(path, true);
     const existing = dir.contents.get(name);
     if (existing instanceof Directory) return;
@@ -120,6 +171,12 @@ export class VirtualFileSystem {
 
   /** Removes a file or (with `recursive`) a folder. Missing paths are ignored with `force`. */
   rm(path: string, options: { recursive?: boolean; force?: boolean } = {}): void {
+    const m = this.mounted(path);
+    if (m) return mountRm(m.fd, m.rest, path, options);
+    const parts = splitPath(path);
+    if (this.mounts.some((mp) => parts.every((p, i) => mp.parts[i] === p))) {
+      throw new InvalidArgumentError(`${path} holds a mount point and cannot be removed`);
+    }
     const { dir, name } = this.parentOf(path, false);
     const node = dir.contents.get(name);
     if (!node) {
@@ -134,6 +191,8 @@ export class VirtualFileSystem {
 
   /** Reports a path's type and size, or `null` when it does not exist. */
   stat(path: string): FileStat | null {
+    const m = this.mounted(path);
+    if (m) return mountStat(m.fd, m.rest);
     const node = this.lookup(path);
     if (node instanceof File) return { type: 'file', size: node.data.length };
     if (node instanceof Directory) return { type: 'directory', size: 0 };

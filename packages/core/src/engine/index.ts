@@ -15,5 +15,8 @@ export {
   type JsonSchemaObject,
 } from './engine.js';
 export { VirtualFileSystem, STDLIB_PATH, WRITABLE_DIRS, type FileStat } from './fs.js';
+export type { EngineMount } from './mounts.js';
+/** The WASI shim's classes, for implementing mounts (the very module instance the engine uses). */
+export { Directory, Fd, File, Inode, wasi } from '@bjorn3/browser_wasi_shim';
 export { ABI_VERSION, type GuestError, type ToolRequest } from './abi.js';
 export * from '../errors.js';

@@ -5,12 +5,12 @@
  * pending call rejects.
  */
 import * as Comlink from '../comlink.js';
-import { validateTool, type EngineExecOptions, type EngineOptions, type EngineTool, type ExecResult, type GuestAssets } from '../engine/engine.js';
+import { validateTool, type EngineExecOptions, type EngineTool, type ExecResult, type GuestAssets } from '../engine/engine.js';
 import { BoxClosedError, GuestCrashError } from '../errors.js';
 import type { EngineHost } from '../host.js';
 import { toJson } from '../json.js';
 import type { FileInfo } from '../types.js';
-import { installErrorTransfer, type RemoteEngineApi } from './protocol.js';
+import { installErrorTransfer, type RemoteEngineApi, type RemoteInitOptions } from './protocol.js';
 
 /** A started worker, whatever its kind (Web Worker, worker_threads). */
 export interface WorkerHandle {
@@ -49,7 +49,7 @@ export class WorkerHost implements EngineHost {
     typeof SharedArrayBuffer === 'function' ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
 
   /** Starts the engine in `worker` with the given assets (the compiled module is shared, not recompiled). */
-  static async start(worker: WorkerHandle, assets: GuestAssets, options: EngineOptions): Promise<WorkerHost> {
+  static async start(worker: WorkerHandle, assets: GuestAssets, options: RemoteInitOptions): Promise<WorkerHost> {
     const host = new WorkerHost(worker);
     try {
       await host.guard(() => host.remote.init(assets, { ...options, interruptFlag: host.interruptFlag }));

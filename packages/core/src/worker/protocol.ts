@@ -30,9 +30,19 @@ export interface RemoteOutput {
   onStderr?: (text: string) => void;
 }
 
+/**
+ * Engine options as they cross to a worker. Mounts cannot cross (they are
+ * live objects), so their serialisable specs do, and the worker's
+ * `createMounts` (see {@link RemoteEngine}) turns them into mounts.
+ */
+export interface RemoteInitOptions extends Omit<EngineOptions, 'mounts'> {
+  /** Specs for the worker's `createMounts`, e.g. `{ hostPath, guestPath, mode }` in `@pybox/node`. */
+  mountSpecs?: unknown[];
+}
+
 /** The API a worker exposes (see worker/remote.ts). */
 export interface RemoteEngineApi {
-  init(assets: GuestAssets, options: EngineOptions): Promise<void>;
+  init(assets: GuestAssets, options: RemoteInitOptions): Promise<void>;
   defineTools(specs: RemoteToolSpec[], caller: ToolCaller): void;
   createContext(parent?: number): number;
   deleteContext(ctx: number): void;

@@ -4,23 +4,50 @@
  * expose an instance of this class; neither adds logic of its own.
  */
 import { Engine } from '../engine/engine.js';
-import type { EngineOptions, ExecResult, GuestAssets } from '../engine/engine.js';
-import { BoxClosedError } from '../errors.js';
+import type { ExecResult, GuestAssets } from '../engine/engine.js';
+import type { EngineMount } from '../engine/mounts.js';
+import { BoxClosedError, InvalidArgumentError } from '../errors.js';
 import type { FileInfo } from '../types.js';
-import type { RemoteEngineApi, RemoteExecOptions, RemoteOutput, RemoteToolSpec, ToolCaller } from './protocol.js';
+import type {
+  RemoteEngineApi,
+  RemoteExecOptions,
+  RemoteInitOptions,
+  RemoteOutput,
+  RemoteToolSpec,
+  ToolCaller,
+} from './protocol.js';
+
+/** What a worker entry can add to the engine it serves. */
+export interface RemoteEngineOptions {
+  /**
+   * Builds the engine's mounts from the specs `init` receives as
+   * `mountSpecs` (runs in the worker). Without it, specs are refused.
+   */
+  createMounts?: (specs: unknown[]) => EngineMount[];
+}
 
 /** Serves one engine to one facade. */
 export class RemoteEngine implements RemoteEngineApi {
   private engine: Engine | null = null;
   private readonly aborts = new Map<number, AbortController>();
 
+  constructor(private readonly options: RemoteEngineOptions = {}) {}
+
   private get e(): Engine {
     if (!this.engine) throw new BoxClosedError('the engine is not initialised');
     return this.engine;
   }
 
-  async init(assets: GuestAssets, options: EngineOptions): Promise<void> {
-    this.engine = await Engine.create(assets, options);
+  async init(assets: GuestAssets, options: RemoteInitOptions): Promise<void> {
+    const { mountSpecs, ...engineOptions } = options;
+    let mounts: EngineMount[] | undefined;
+    if (mountSpecs?.length) {
+      if (!this.options.createMounts) {
+        throw new InvalidArgumentError('this runtime cannot mount host folders: use @pybox/node for mounts');
+      }
+      mounts = this.options.createMounts(mountSpecs);
+    }
+    this.engine = await Engine.create(assets, { ...engineOptions, mounts });
     this.engine.snapshot(); // the state crashes restore to
   }
 
@@ -40,18 +67,20 @@ export class RemoteEngine implements RemoteEngineApi {
   async exec(ctx: number, code: string, options: RemoteExecOptions, output?: RemoteOutput): Promise<ExecResult> {
     const abort = new AbortController();
     this.aborts.set(options.execId, abort);
+    const relay = output ? new OutputRelay(output) : undefined;
     try {
       return await this.e.exec(ctx, code, {
         timeoutMs: options.timeoutMs,
         wallTimeoutMs: options.wallTimeoutMs,
         memoryBytes: options.memoryBytes,
         filename: options.filename,
-        onStdout: output?.onStdout ? (t) => void output.onStdout!(t) : undefined,
-        onStderr: output?.onStderr ? (t) => void output.onStderr!(t) : undefined,
+        onStdout: relay && output?.onStdout ? (t) => relay.write('onStdout', t) : undefined,
+        onStderr: relay && output?.onStderr ? (t) => relay.write('onStderr', t) : undefined,
         signal: abort.signal,
       });
     } finally {
       this.aborts.delete(options.execId);
+      await relay?.close(); // every chunk reaches the caller before the result does
     }
   }
 
@@ -92,5 +121,44 @@ export class RemoteEngine implements RemoteEngineApi {
   }
   stat(path: string): FileInfo | null {
     return this.e.fs.stat(path);
+  }
+}
+
+/**
+ * Streams output to the facade in batches: a message per write would flood
+ * the channel when code prints in a loop. A batch leaves every 16 ms or
+ * 64 KiB (messages post even while the guest keeps the worker busy).
+ */
+class OutputRelay {
+  private stream: keyof RemoteOutput | null = null;
+  private buffer: string[] = [];
+  private size = 0;
+  private last = performance.now();
+  private readonly sent: Promise<void>[] = [];
+
+  constructor(private readonly output: RemoteOutput) {}
+
+  write(stream: keyof RemoteOutput, text: string): void {
+    if (stream !== this.stream) this.flush();
+    this.stream = stream;
+    this.buffer.push(text);
+    this.size += text.length;
+    if (this.size >= 65536 || performance.now() - this.last >= 16) this.flush();
+  }
+
+  private flush(): void {
+    const stream = this.stream;
+    if (stream && this.buffer.length) {
+      const sent = this.output[stream]?.(this.buffer.join(''));
+      if (sent) this.sent.push(Promise.resolve(sent).catch(() => undefined));
+    }
+    this.buffer = [];
+    this.size = 0;
+    this.last = performance.now();
+  }
+
+  async close(): Promise<void> {
+    this.flush();
+    await Promise.all(this.sent);
   }
 }

@@ -1,0 +1,49 @@
+/**
+ * The shop the demo's tools serve: a product catalogue, monthly sales, and
+ * the files the box starts with in /data.
+ */
+
+/** One product of the catalogue, as `list_products` returns it. */
+export interface Product {
+  id: string;
+  name: string;
+  category: string;
+  price: number;
+}
+
+export const PRODUCTS: Product[] = [
+  { id: 'c-espresso', name: 'Espresso Beans', category: 'coffee', price: 14.5 },
+  { id: 'c-filter', name: 'Filter Roast', category: 'coffee', price: 11 },
+  { id: 'c-coldbrew', name: 'Cold Brew Kit', category: 'coffee', price: 32 },
+  { id: 't-sencha', name: 'Sencha', category: 'tea', price: 9.5 },
+  { id: 't-earlgrey', name: 'Earl Grey', category: 'tea', price: 7.25 },
+  { id: 't-chai', name: 'Masala Chai', category: 'tea', price: 8.75 },
+];
+
+/** The months `get_sales` knows. */
+export const MONTHS = ['2025-01', '2025-02', '2025-03'];
+
+/** Units sold per product, one number per entry of {@link MONTHS}. */
+export const UNITS_SOLD: Record<string, number[]> = {
+  'c-espresso': [120, 135, 150],
+  'c-filter': [90, 80, 95],
+  'c-coldbrew': [15, 22, 31],
+  't-sencha': [60, 58, 70],
+  't-earlgrey': [110, 95, 102],
+  't-chai': [40, 65, 88],
+};
+
+/** What the box's filesystem holds before the first run. */
+export const SEED_FILES: Record<string, string> = {
+  '/data/config.json': JSON.stringify({ quarter: '2025-Q1', categories: ['coffee', 'tea'], months: MONTHS }, null, 2) + '\n',
+  '/data/targets.csv': [
+    'product_id,month,target_units',
+    'c-espresso,2025-03,140',
+    'c-filter,2025-03,100',
+    'c-coldbrew,2025-03,30',
+    't-sencha,2025-03,75',
+    't-earlgrey,2025-03,100',
+    't-chai,2025-03,80',
+    '',
+  ].join('\n'),
+};
