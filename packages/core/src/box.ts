@@ -63,6 +63,11 @@ export abstract class PyBoxBase {
     limits: Limits,
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...definedOnly(limits) };
+    host.onReset?.(() => {
+      // A hard stop replaced the engine: its contexts no longer exist.
+      for (const ctx of this.contexts) ctx.invalidate();
+      this.contexts.clear();
+    });
     const fsCall = <T>(fn: () => Promise<T>) => this.track(fn);
     this.fs = {
       writeFile: (path, data) => fsCall(() => host.writeFile(path, data)),

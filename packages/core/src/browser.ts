@@ -38,7 +38,7 @@ export class PyBox extends PyBoxBase {
     if (options.inThread) {
       host = new InThreadHost(await Engine.create(assets, engineOptions));
     } else {
-      host = await WorkerHost.start(startWebWorker(), assets, engineOptions);
+      host = await WorkerHost.start(startWebWorker, assets, engineOptions);
     }
     return PyBoxBase.open((h, l) => new PyBox(h, l), host, options);
   }

@@ -134,6 +134,11 @@ export class Context {
     await this.dispose();
   }
 
+  /** @internal The engine behind this context is gone (a hard stop): later calls reject. */
+  invalidate(): void {
+    this.disposed = true;
+  }
+
   private checkLive(): void {
     if (this.disposed) throw new ContextDisposedError();
   }

@@ -26,6 +26,8 @@ export interface EngineHost {
   interrupt(): void;
   /** Releases the engine; pending calls reject. */
   close(): Promise<void>;
+  /** Registers a callback for when the engine was replaced after a hard stop and its contexts are gone. */
+  onReset?(listener: () => void): void;
 }
 
 /** An {@link EngineHost} over an engine on the caller's thread: the lowest latency. */

@@ -10,7 +10,7 @@ import { BoxClosedError, GuestCrashError } from '../errors.js';
 import type { EngineHost } from '../host.js';
 import { toJson } from '../json.js';
 import type { FileInfo } from '../types.js';
-import { installErrorTransfer, type RemoteEngineApi, type RemoteInitOptions } from './protocol.js';
+import { installErrorTransfer, type RemoteEngineApi, type RemoteInitOptions, type ToolCaller } from './protocol.js';
 
 /** A started worker, whatever its kind (Web Worker, worker_threads). */
 export interface WorkerHandle {
@@ -28,18 +28,36 @@ export interface WorkerHandle {
 
 installErrorTransfer();
 
-/** An {@link EngineHost} whose engine runs in a worker. */
+/** How much longer than its time limit an exec may keep the worker busy before a hard stop. */
+const HARD_STOP_GRACE_MS = 2000;
+/** How long an interrupted exec may keep the worker busy before a hard stop (no SharedArrayBuffer). */
+const INTERRUPT_GRACE_MS = 500;
+
+/**
+ * An {@link EngineHost} whose engine runs in a worker.
+ *
+ * When code cannot be stopped from inside (a long builtin, or an interrupt
+ * on a page without SharedArrayBuffer), a watchdog stops the worker hard
+ * and starts a fresh one from the boot image: the box stays usable, its
+ * tools and initial files come back, and its contexts are gone (their
+ * handles reject with `ContextDisposedError`).
+ */
 export class WorkerHost implements EngineHost {
-  private readonly remote: Comlink.Remote<RemoteEngineApi>;
+  private worker!: WorkerHandle;
+  private remote!: Comlink.Remote<RemoteEngineApi>;
+  private ready: Promise<void> = Promise.resolve();
   private readonly handlers = new Map<string, EngineTool['handler']>();
+  private readonly toolSpecs = new Map<string, Omit<EngineTool, 'handler'>>();
   private readonly pending = new Set<(e: Error) => void>();
+  private readonly resetListeners: (() => void)[] = [];
   private nextExecId = 1;
   private dead: Error | null = null;
-
-  private constructor(private readonly worker: WorkerHandle) {
-    this.remote = Comlink.wrap<RemoteEngineApi>(worker.endpoint);
-    worker.onDeath((e) => this.fail(new GuestCrashError(`the PyBox worker died: ${e.message}`)));
-  }
+  /** Watchdog state: running execs (id → time limit), tool calls in progress, the last sign of life. */
+  private readonly running = new Map<number, number>();
+  private toolsInFlight = 0;
+  private lastSignal = 0;
+  private interruptedAt = 0;
+  private watchdog: ReturnType<typeof setInterval> | undefined;
 
   /**
    * Set to stop a CPU-bound exec from this thread. Needs SharedArrayBuffer
@@ -48,16 +66,46 @@ export class WorkerHost implements EngineHost {
   private readonly interruptFlag: Int32Array | undefined =
     typeof SharedArrayBuffer === 'function' ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
 
-  /** Starts the engine in `worker` with the given assets (the compiled module is shared, not recompiled). */
-  static async start(worker: WorkerHandle, assets: GuestAssets, options: RemoteInitOptions): Promise<WorkerHost> {
-    const host = new WorkerHost(worker);
-    try {
-      await host.guard(() => host.remote.init(assets, { ...options, interruptFlag: host.interruptFlag }));
-    } catch (e) {
-      worker.terminate();
-      throw e;
-    }
+  private constructor(
+    private readonly spawn: () => WorkerHandle,
+    private readonly assets: GuestAssets,
+    private readonly options: RemoteInitOptions,
+  ) {}
+
+  /**
+   * Starts the engine in a worker made by `spawn` with the given assets (the
+   * compiled module is shared, not recompiled). `spawn` is called again if
+   * the worker has to be replaced after a hard stop.
+   */
+  static async start(spawn: () => WorkerHandle, assets: GuestAssets, options: RemoteInitOptions): Promise<WorkerHost> {
+    const host = new WorkerHost(spawn, assets, options);
+    await host.boot();
     return host;
+  }
+
+  /** Starts a worker and its engine, with the tools defined so far. */
+  private boot(): Promise<void> {
+    const worker = this.spawn();
+    this.worker = worker;
+    this.remote = Comlink.wrap<RemoteEngineApi>(worker.endpoint);
+    worker.onDeath((e) => {
+      if (this.worker === worker) this.fail(new GuestCrashError(`the PyBox worker died: ${e.message}`));
+    });
+    const booting = this.guard(async () => {
+      await this.remote.init(this.assets, { ...this.options, interruptFlag: this.interruptFlag });
+      if (this.toolSpecs.size) await this.remote.defineTools([...this.toolSpecs.values()], this.caller());
+    }).catch((e: unknown) => {
+      worker.terminate();
+      this.fail(e instanceof Error ? e : new Error(String(e)));
+      throw e;
+    });
+    this.ready = booting.catch(() => undefined);
+    return booting;
+  }
+
+  /** Calls `listener` after a hard stop replaced the worker (its contexts are gone). */
+  onReset(listener: () => void): void {
+    this.resetListeners.push(listener);
   }
 
   private fail(error: Error): void {
@@ -65,10 +113,11 @@ export class WorkerHost implements EngineHost {
     this.dead = error;
     for (const reject of this.pending) reject(error);
     this.pending.clear();
-    this.worker.unref?.();
+    this.stopWatchdog();
+    this.worker?.unref?.();
   }
 
-  /** Runs a remote call that rejects if the worker dies or the host closes first. */
+  /** Runs a remote call that rejects if the worker dies, is replaced, or the host closes first. */
   private guard<T>(fn: () => Promise<T>): Promise<T> {
     if (this.dead) return Promise.reject(this.dead);
     return new Promise<T>((resolve, reject) => {
@@ -91,42 +140,112 @@ export class WorkerHost implements EngineHost {
     });
   }
 
+  /** `guard` for calls that need a booted worker (they wait out a restart). */
+  private call<T>(fn: (remote: Comlink.Remote<RemoteEngineApi>) => Promise<T>): Promise<T> {
+    return this.ready.then(() => this.guard(() => fn(this.remote)));
+  }
+
+  // ---- watchdog ----------------------------------------------------------
+
+  private alive(): void {
+    this.lastSignal = performance.now();
+  }
+
+  private startWatchdog(): void {
+    if (this.watchdog !== undefined) return;
+    this.watchdog = setInterval(() => this.checkWatchdog(), 100);
+    (this.watchdog as { unref?: () => void }).unref?.();
+  }
+
+  private stopWatchdog(): void {
+    clearInterval(this.watchdog);
+    this.watchdog = undefined;
+  }
+
+  private checkWatchdog(): void {
+    if (this.running.size === 0) return this.stopWatchdog();
+    if (this.toolsInFlight > 0) return; // the worker is waiting on us, not busy
+    const busy = performance.now() - this.lastSignal;
+    const limit = Math.max(...this.running.values());
+    if (busy > limit + HARD_STOP_GRACE_MS) {
+      void this.hardStop(`the exec kept running ${Math.round(busy)} ms, past its time limit, inside code that cannot be interrupted`);
+    } else if (this.interruptedAt && performance.now() - this.interruptedAt > INTERRUPT_GRACE_MS) {
+      void this.hardStop('the exec was interrupted while running code that does not check for interrupts');
+    }
+  }
+
+  /** Replaces a worker that cannot be stopped from inside with a fresh one. */
+  private async hardStop(reason: string): Promise<void> {
+    if (this.dead) return;
+    this.worker.terminate();
+    this.remote[Comlink.releaseProxy]();
+    const error = new GuestCrashError(
+      `${reason}. The worker was stopped and restarted: tools and the box's initial files are kept, contexts are gone`,
+    );
+    for (const reject of this.pending) reject(error);
+    this.pending.clear();
+    this.running.clear();
+    this.toolsInFlight = 0;
+    this.interruptedAt = 0;
+    this.stopWatchdog();
+    for (const listener of this.resetListeners) listener();
+    await this.boot().catch(() => undefined);
+  }
+
   /** Runs a tool handler for the worker; results cross as JSON. */
   private async callTool(name: string, args: Record<string, unknown>): Promise<unknown> {
-    const handler = this.handlers.get(name);
-    if (!handler) throw Object.assign(new Error(`unknown tool ${name}`), { name: 'ToolError' });
-    const value = await handler(args);
+    this.toolsInFlight++;
     try {
-      return JSON.parse(toJson(value === undefined ? null : value, `the result of tool ${name}`));
-    } catch (e) {
-      throw Object.assign(new Error((e as Error).message), { name: 'TypeError' });
+      const handler = this.handlers.get(name);
+      if (!handler) throw Object.assign(new Error(`unknown tool ${name}`), { name: 'ToolError' });
+      const value = await handler(args);
+      try {
+        return JSON.parse(toJson(value === undefined ? null : value, `the result of tool ${name}`));
+      } catch (e) {
+        throw Object.assign(new Error((e as Error).message), { name: 'TypeError' });
+      }
+    } finally {
+      this.toolsInFlight = Math.max(0, this.toolsInFlight - 1);
+      this.alive(); // the worker runs again from here
     }
+  }
+
+  private caller(): ToolCaller {
+    return Comlink.proxy((name: string, args: Record<string, unknown>) => this.callTool(name, args));
   }
 
   async defineTools(tools: EngineTool[]): Promise<void> {
     for (const tool of tools) validateTool(tool); // the same typed errors as in-thread
-    const caller = Comlink.proxy((name: string, args: Record<string, unknown>) => this.callTool(name, args));
     const specs = tools.map(({ handler: _handler, ...spec }) => spec);
-    await this.guard(() => this.remote.defineTools(specs, caller));
-    for (const tool of tools) this.handlers.set(tool.name, tool.handler);
+    await this.call((remote) => remote.defineTools(specs, this.caller()));
+    for (const tool of tools) {
+      this.handlers.set(tool.name, tool.handler);
+      const { handler: _handler, ...spec } = tool;
+      this.toolSpecs.set(tool.name, spec);
+    }
   }
 
   createContext(parent?: number): Promise<number> {
-    return this.guard(() => this.remote.createContext(parent));
+    return this.call((remote) => remote.createContext(parent));
   }
   deleteContext(ctx: number): Promise<void> {
-    return this.guard(() => this.remote.deleteContext(ctx));
+    return this.call((remote) => remote.deleteContext(ctx));
   }
 
   async exec(ctx: number, code: string, options: EngineExecOptions): Promise<ExecResult> {
     const execId = this.nextExecId++;
     const { onStdout, onStderr, signal } = options;
-    const output = onStdout || onStderr ? Comlink.proxy({ onStdout, onStderr }) : undefined;
+    const seen = (fn?: (t: string) => void) => fn && ((t: string) => (this.alive(), fn(t)));
+    const output = onStdout || onStderr ? Comlink.proxy({ onStdout: seen(onStdout), onStderr: seen(onStderr) }) : undefined;
     const onAbort = () => {
-      if (this.interruptFlag) Atomics.store(this.interruptFlag, 0, 1); // reaches CPU-bound code too
+      this.requestStop();
       void this.remote.abort(execId).catch(() => undefined);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
+    await this.ready;
+    this.running.set(execId, options.timeoutMs ?? 0);
+    this.alive();
+    this.startWatchdog();
     try {
       return await this.guard(() =>
         this.remote.exec(
@@ -144,44 +263,53 @@ export class WorkerHost implements EngineHost {
       );
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      this.running.delete(execId);
+      if (this.running.size === 0) this.interruptedAt = 0;
+      this.alive();
     }
+  }
+
+  /** Asks running code to stop: through the shared flag when there is one, else by the watchdog. */
+  private requestStop(): void {
+    if (this.interruptFlag) Atomics.store(this.interruptFlag, 0, 1); // reaches CPU-bound code too
+    else if (this.running.size > 0) this.interruptedAt = performance.now();
   }
 
   set(ctx: number, name: string, value: unknown): Promise<void> {
     // Validate here: values that cannot be JSON must fail with the same typed error as in-thread.
     if (!(value instanceof Uint8Array)) toJson(value, `the value of ${name}`);
-    return this.guard(() => this.remote.set(ctx, name, value));
+    return this.call((remote) => remote.set(ctx, name, value));
   }
   get(ctx: number, name: string): Promise<unknown> {
-    return this.guard(() => this.remote.get(ctx, name));
+    return this.call((remote) => remote.get(ctx, name));
   }
   protect(ctx: number, name: string): Promise<void> {
-    return this.guard(() => this.remote.protect(ctx, name));
+    return this.call((remote) => remote.protect(ctx, name));
   }
   names(ctx: number): Promise<string[]> {
-    return this.guard(() => this.remote.names(ctx));
+    return this.call((remote) => remote.names(ctx));
   }
   writeFile(path: string, data: Uint8Array | string): Promise<void> {
-    return this.guard(() => this.remote.writeFile(path, data));
+    return this.call((remote) => remote.writeFile(path, data));
   }
   readFile(path: string): Promise<Uint8Array> {
-    return this.guard(() => this.remote.readFile(path));
+    return this.call((remote) => remote.readFile(path));
   }
   readdir(path: string): Promise<string[]> {
-    return this.guard(() => this.remote.readdir(path));
+    return this.call((remote) => remote.readdir(path));
   }
   mkdir(path: string): Promise<void> {
-    return this.guard(() => this.remote.mkdir(path));
+    return this.call((remote) => remote.mkdir(path));
   }
   rm(path: string, options?: { recursive?: boolean; force?: boolean }): Promise<void> {
-    return this.guard(() => this.remote.rm(path, options));
+    return this.call((remote) => remote.rm(path, options));
   }
   stat(path: string): Promise<FileInfo | null> {
-    return this.guard(() => this.remote.stat(path));
+    return this.call((remote) => remote.stat(path));
   }
 
   interrupt(): void {
-    if (this.interruptFlag) Atomics.store(this.interruptFlag, 0, 1);
+    this.requestStop();
     void this.remote.abortAll().catch(() => undefined);
   }
 

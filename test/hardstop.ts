@@ -1,0 +1,28 @@
+/**
+ * Hard stops, for engines in a worker: code that never reaches an
+ * interrupt check is stopped by replacing the worker, and the box goes on.
+ */
+import { expect, it } from 'vitest';
+import type { PyBoxBase, PyBoxOptions } from '@pybox/core';
+import { ok } from './conformance/suite.js';
+
+/** Registers the hard-stop cases for a worker-based engine. */
+export function defineHardStop(createBox: (options?: PyBoxOptions) => Promise<PyBoxBase>): void {
+  it('stops a long builtin that never checks the time limit, and the box goes on', async () => {
+    const box = await createBox({
+      tools: [{ name: 'double', parameters: { type: 'object', properties: { x: {} } }, handler: async ({ x }) => Number(x) * 2 }],
+      files: { '/data/seed.txt': 'seed' },
+    });
+    const ctx = await box.createContext();
+    ok(await ctx.exec('kept = 1'));
+    const t0 = performance.now();
+    // sum() over a range runs in C with no interrupt check.
+    await expect(ctx.exec('sum(range(10**13))', { timeoutMs: 300 })).rejects.toMatchObject({ name: 'GuestCrashError' });
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    await expect(ctx.exec('kept')).rejects.toMatchObject({ name: 'ContextDisposedError' });
+    const fresh = await box.createContext();
+    expect(ok(await fresh.exec('await double(21)')).value).toBe(42);
+    expect(ok(await fresh.exec('open("/data/seed.txt").read()')).value).toBe('seed');
+    await box.close();
+  }, 30_000);
+}
