@@ -907,12 +907,7 @@ def _suspended(run, timeout):
 
 def _finished(run, exc):
     ctx = run.ctx
-    ctx.run = None
-    if run.task is not None and not run.task.done():
-        run.task.cancel()
-    for call, _name, _args in run.calls.values():
-        call.cancel()
-    run.coro.close()
+    cancel_run(ctx)
     if exc is not None:
         dict.pop(ctx.ns, _VALUE_NAME, None)
         return _answer(_error(exc))
@@ -1073,7 +1068,10 @@ def resume(cid, data):
 
 
 def cancel_run(ctx):
+    """Ends the context's exec: its task, its pending tool calls, its coroutine."""
     run = ctx.run
+    if run is None:
+        return
     ctx.run = None
     if run.task is not None and not run.task.done():
         run.task.cancel()
