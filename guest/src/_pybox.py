@@ -80,7 +80,7 @@ class TimeLimitExceeded(BaseException):
 
 builtins.ToolError = ToolError
 builtins.ProtectedNameError = ProtectedNameError
-_host.set_timeout_exception(TimeLimitExceeded)
+_host.set_exceptions(TimeLimitExceeded, ProtectedNameError)
 
 
 def _protected_error(name):
@@ -93,86 +93,69 @@ def _protected_error(name):
 # Contexts
 
 _contexts = {}  # id -> _Context
-_ns_owner = {}  # id(namespace) -> _Context (kept off the namespace object itself)
 _next_context_id = 1
+_GUARD = _host.GUARD_KEY  # the namespace entry that lists its protected names
+_UNSET = ...  # the value of a name protected before it was set
 
 
-class Namespace(dict):
-    """The globals of a context.
+class _Inherit(dict):
+    """The builtins of a child context.
 
-    A dict subclass so that (with CPython's STORE_GLOBAL/DELETE_GLOBAL patched
-    to honour subclasses) every rebinding of a protected name is refused, and
-    so that a name missing here is looked up in the parent context at lookup
-    time (live inheritance)."""
+    A context's globals stay a plain dict (CPython's fast paths apply). For a
+    child, names it lacks are looked up here when used: in the parent chain
+    first, then in the real builtins (live inheritance, also inside functions
+    defined in the child; writes stay in the child)."""
 
-    __slots__ = ()
+    __slots__ = ("parent",)
 
     def __missing__(self, key):
-        parent = _ns_owner[id(self)].parent
-        if parent is None:
-            raise KeyError(key)
-        return parent.ns[key]
+        ctx = self.parent
+        while ctx is not None:
+            value = ctx.ns.get(key, _UNSET)
+            if value is not _UNSET:
+                return value
+            ctx = ctx.parent
+        return _builtins_dict[key]
 
-    def __setitem__(self, key, value):
-        if key in _ns_owner[id(self)].protected:
-            raise _protected_error(key)
-        dict.__setitem__(self, key, value)
 
-    def __delitem__(self, key):
-        if key in _ns_owner[id(self)].protected:
-            raise _protected_error(key)
-        dict.__delitem__(self, key)
-
-    def _check_many(self, keys):
-        protected = _ns_owner[id(self)].protected
-        for key in keys:
-            if key in protected:
-                raise _protected_error(key)
-
-    def update(self, *args, **kwargs):
-        items = dict(*args, **kwargs)
-        self._check_many(items)
-        dict.update(self, items)
-
-    def __ior__(self, other):
-        self.update(other)
-        return self
-
-    def setdefault(self, key, default=None):
-        if key not in self:
-            self[key] = default
-        return dict.__getitem__(self, key)
-
-    def pop(self, key, *default):
-        self._check_many((key,))
-        return dict.pop(self, key, *default)
-
-    def popitem(self):
-        raise TypeError("a context namespace does not support popitem()")
-
-    def clear(self):
-        self._check_many(list(self))
-        dict.clear(self)
+_builtins_dict = builtins.__dict__
 
 
 class _Context:
-    __slots__ = (
-        "id", "ns", "parent", "protected", "run", "loop",
-    )
+    __slots__ = ("id", "ns", "parent", "protected", "run", "loop")
 
     def __init__(self, cid, parent):
         self.id = cid
         self.parent = parent
-        self.protected = set()
         self.run = None  # the _Run in progress, if the exec is suspended
         self.loop = None
-        self.ns = Namespace()
-        _ns_owner[id(self.ns)] = self
-        dict.__setitem__(self.ns, "__builtins__", builtins)
-        dict.__setitem__(self.ns, "__name__", "__main__")
+        self.protected = {}  # name -> value, checked by the guest's dict watcher
+        self.ns = {"__name__": "__main__", _GUARD: self.protected}
+        if parent is None:
+            self.ns["__builtins__"] = builtins
+        else:
+            inherit = _Inherit()
+            inherit.parent = parent
+            self.ns["__builtins__"] = inherit
         for name, stub in _tools.items():
-            dict.__setitem__(self.ns, name, stub)
-            self.protected.add(name)
+            self.bind(name, stub, protect=True)
+        _host.guard(self.ns)
+
+    def bind(self, name, value, protect=False):
+        """The host's binding: allowed for protected names too."""
+        self.ns[name] = value
+        if protect or name in self.protected:
+            self.protected[name] = value
+
+    def lookup(self, name):
+        """A name as code in this context sees it (own, then inherited)."""
+        ctx = self
+        while ctx is not None:
+            value = ctx.ns.get(name, _UNSET)
+            if value is not _UNSET and name != _GUARD:
+                return value
+            ctx = ctx.parent
+        raise KeyError(name)
 
 
 # ---------------------------------------------------------------------------
@@ -909,12 +892,17 @@ def _finished(run, exc):
     ctx = run.ctx
     cancel_run(ctx)
     if exc is not None:
+        _host.take_violation()
         dict.pop(ctx.ns, _VALUE_NAME, None)
         return _answer(_error(exc))
     return _result_ok(ctx, run.compiled)
 
 
 def _result_ok(ctx, compiled):
+    changed = _host.take_violation()  # a protected name changed after the last check
+    if changed is not None:
+        dict.pop(ctx.ns, _VALUE_NAME, None)
+        return _answer(_error(_protected_error(changed)))
     answer = {"status": "ok"}
     if compiled.has_value:
         value = dict.pop(ctx.ns, _VALUE_NAME, None)
@@ -984,8 +972,7 @@ def context_delete(cid):
         cancel_run(ctx)
     if ctx.loop is not None:
         ctx.loop.close()
-    _ns_owner.pop(id(ctx.ns), None)
-    dict.clear(ctx.ns)
+    ctx.ns.clear()
     return _answer({"status": "ok"})
 
 
@@ -1007,7 +994,7 @@ def exec_(cid, code, opts):
         _sources[filename] = source.splitlines()
         return _answer(_error(e))
     _sources[filename] = compiled.lines
-    clash = compiled.binds & ctx.protected
+    clash = compiled.binds & (ctx.protected.keys() | {_GUARD})
     if clash:
         return _answer(_error(_protected_error(sorted(clash)[0])))
     previous = _active_run
@@ -1018,6 +1005,7 @@ def exec_(cid, code, opts):
             exec(compiled.code, ctx.ns)
         except BaseException as e:
             _host.pause()
+            _host.take_violation()  # the protected values are back either way
             _active_run = previous
             return _answer(_error(e))
         _host.pause()
@@ -1097,8 +1085,8 @@ def _name_arg(cid, name):
     if ctx is None:
         return None, None, _fail("UnknownContext", f"no context {cid}")
     name = name.decode("utf-8", "replace")
-    if not name.isidentifier():
-        return None, None, _fail("ValueError", f"{name!r} is not a valid Python identifier")
+    if not name.isidentifier() or name.startswith("__pybox"):
+        return None, None, _fail("ValueError", f"{name!r} is not a valid Python identifier for a value")
     return ctx, name, None
 
 
@@ -1110,7 +1098,7 @@ def set_json(cid, name, data):
         value = _loads(data)
     except ValueError as e:
         return _fail("ValueError", f"invalid JSON for {name}: {e}")
-    dict.__setitem__(ctx.ns, name, value)
+    ctx.bind(name, value)
     return _answer({"status": "ok"})
 
 
@@ -1118,7 +1106,7 @@ def set_bytes(cid, name, data):
     ctx, name, err = _name_arg(cid, name)
     if err:
         return err
-    dict.__setitem__(ctx.ns, name, bytes(data))
+    ctx.bind(name, bytes(data))
     return _answer({"status": "ok"})
 
 
@@ -1127,7 +1115,7 @@ def get(cid, name):
     if err:
         return err
     try:
-        value = ctx.ns[name]
+        value = ctx.lookup(name)
     except KeyError:
         return _fail("NameError", f"name '{name}' is not defined")
     if isinstance(value, (bytes, bytearray, memoryview)):
@@ -1143,7 +1131,7 @@ def protect(cid, name):
     ctx, name, err = _name_arg(cid, name)
     if err:
         return err
-    ctx.protected.add(name)
+    ctx.protected[name] = ctx.ns.get(name, _UNSET)
     return _answer({"status": "ok"})
 
 
@@ -1170,8 +1158,7 @@ def define_tools(data):
         _tools[name] = stub
         _tool_specs[name] = {"name": name, "sync": bool(specs and next(s for s in specs if s["name"] == name).get("sync"))}
         for ctx in _contexts.values():
-            dict.__setitem__(ctx.ns, name, stub)
-            ctx.protected.add(name)
+            ctx.bind(name, stub, protect=True)
     return _answer({"status": "ok", "tools": sorted(made)})
 
 

@@ -110,7 +110,88 @@ static int64_t now_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* ---- protected names ----------------------------------------------------
+ * A context's globals are a plain dict (so CPython's fast paths apply) that
+ * holds, under GUARD_KEY, a dict of its protected names and their values. A
+ * dict watcher sees every change to a watched namespace; a change to a
+ * protected name made while user code runs is undone at the next check of
+ * the eval loop (the next call, loop iteration or function entry), which
+ * raises ProtectedNameError there. */
+#define GUARD_KEY "__pybox_protected__"
+static int g_ns_watcher = -1;
+static PyObject *g_guard_key = NULL; /* interned GUARD_KEY */
+static PyObject *g_protected_exc = NULL;
+static PyObject *g_violation_ns = NULL;  /* the namespace changed, if any */
+static PyObject *g_violation_key = NULL; /* the protected name it changed */
+static int g_restoring = 0;
+
+static int ns_watcher(PyDict_WatchEvent event, PyObject *ns, PyObject *key, PyObject *new_value) {
+    (void)new_value;
+    if (!g_armed || g_restoring || g_violation_ns) return 0;
+    PyObject *guard = PyDict_GetItemWithError(ns, g_guard_key); /* borrowed */
+    if (!guard || !PyDict_Check(guard)) {
+        PyErr_Clear();
+        return 0;
+    }
+    int hit;
+    if (event == PyDict_EVENT_CLEARED || event == PyDict_EVENT_CLONED || key == NULL) {
+        hit = 1;
+        key = g_guard_key;
+    } else {
+        hit = key == g_guard_key || PyDict_Contains(guard, key) > 0;
+        PyErr_Clear();
+    }
+    if (hit) {
+        g_violation_ns = Py_NewRef(ns);
+        g_violation_key = Py_NewRef(key);
+        _PyBox_Countdown = 1; /* check at the very next opportunity */
+    }
+    return 0;
+}
+
+/* Puts every protected name of the changed namespace back; returns the name
+ * that was changed (a new reference), or NULL when nothing was. */
+static PyObject *undo_violation(void) {
+    if (!g_violation_ns) return NULL;
+    PyObject *ns = g_violation_ns, *key = g_violation_key;
+    g_violation_ns = g_violation_key = NULL;
+    PyObject *guard = PyDict_GetItemWithError(ns, g_guard_key);
+    g_restoring = 1;
+    if (!guard || !PyDict_Check(guard)) {
+        PyErr_Clear();
+        guard = NULL;
+    }
+    if (guard) {
+        Py_INCREF(guard);
+        PyDict_SetItem(ns, g_guard_key, guard);
+        Py_ssize_t pos = 0;
+        PyObject *name, *value;
+        while (PyDict_Next(guard, &pos, &name, &value)) {
+            if (value == Py_Ellipsis) { /* protected before it was set: keep it unset */
+                if (PyDict_DelItem(ns, name) < 0) PyErr_Clear();
+            } else if (PyDict_GetItemWithError(ns, name) != value) {
+                PyDict_SetItem(ns, name, value);
+            }
+        }
+        PyErr_Clear();
+        Py_DECREF(guard);
+    }
+    g_restoring = 0;
+    Py_DECREF(ns);
+    return key;
+}
+
+static int raise_violation(void) {
+    PyObject *key = undo_violation();
+    if (!key) return 0;
+    PyErr_Format(g_protected_exc ? g_protected_exc : PyExc_NameError,
+                 "'%U' is protected in this context: it cannot be rebound or deleted", key);
+    Py_DECREF(key);
+    return -1;
+}
+
 int _PyBox_CheckInterrupt(void) {
+    if (g_violation_ns && raise_violation() < 0) return -1;
     if (!g_armed) return 0;
     int32_t host = host_interrupted();
     if (host == 1) {
@@ -135,7 +216,7 @@ int __wrap_clock_nanosleep(clockid_t clock, int flags, const struct timespec *t,
 }
 
 int _PyBox_CheckInterruptPeriodic(void) {
-    int rc = _PyBox_CheckInterrupt();
+    int rc = _PyBox_CheckInterrupt(); /* also raises a pending protected-name violation */
     /* Once stopping, check at every backward jump and call: a loop that
      * catches the exception must meet it again outside its `try`. */
     _PyBox_Countdown = rc < 0 ? 1 : PYBOX_CHECK_EVERY;
@@ -208,9 +289,29 @@ static PyObject *m_pause(PyObject *self, PyObject *unused) {
     return PyFloat_FromDouble(left);
 }
 
-static PyObject *m_set_timeout_exception(PyObject *self, PyObject *cls) {
-    Py_XSETREF(g_timeout_exc, Py_NewRef(cls));
+/* set_exceptions(timeout_cls, protected_cls) */
+static PyObject *m_set_exceptions(PyObject *self, PyObject *args) {
+    PyObject *timeout, *protected_;
+    if (!PyArg_ParseTuple(args, "OO", &timeout, &protected_)) return NULL;
+    Py_XSETREF(g_timeout_exc, Py_NewRef(timeout));
+    Py_XSETREF(g_protected_exc, Py_NewRef(protected_));
     Py_RETURN_NONE;
+}
+
+/* guard(ns): watch a namespace whose GUARD_KEY entry lists its protected names. */
+static PyObject *m_guard(PyObject *self, PyObject *ns) {
+    if (!PyDict_CheckExact(ns)) {
+        PyErr_SetString(PyExc_TypeError, "guard() needs a dict");
+        return NULL;
+    }
+    if (PyDict_Watch(g_ns_watcher, ns) < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
+/* take_violation() -> the protected name user code changed (now restored), or None. */
+static PyObject *m_take_violation(PyObject *self, PyObject *unused) {
+    PyObject *key = undo_violation();
+    return key ? key : Py_NewRef(Py_None);
 }
 
 static PyObject *m_memory(PyObject *self, PyObject *unused) {
@@ -229,7 +330,9 @@ static PyMethodDef host_methods[] = {
     {"call_tool", m_call_tool, METH_VARARGS, "call_tool(request_json) -> response_json or None: a synchronous tool call."},
     {"arm", m_arm, METH_VARARGS, "arm(time_ms, memory_bytes): enforce the limits from now; 0 = none."},
     {"pause", m_pause, METH_NOARGS, "pause() -> time_ms left: stop enforcing the limits."},
-    {"set_timeout_exception", m_set_timeout_exception, METH_O, "set the exception class raised by the time limit."},
+    {"set_exceptions", m_set_exceptions, METH_VARARGS, "set_exceptions(timeout_cls, protected_cls): the classes the limits raise."},
+    {"guard", m_guard, METH_O, "guard(ns): enforce the protected names listed in ns['" GUARD_KEY "']."},
+    {"take_violation", m_take_violation, METH_NOARGS, "take_violation() -> the protected name changed (now restored) or None."},
     {"memory", m_memory, METH_NOARGS, "memory() -> (used, peak, linear_memory_size) in bytes."},
     {"reset_peak", m_reset_peak, METH_NOARGS, "reset the peak to the current usage."},
     {NULL, NULL, 0, NULL},
@@ -249,7 +352,12 @@ static PyObject *init_host_module(void) {
         return NULL;
     }
     created = 1;
-    return PyModule_Create(&host_module);
+    g_guard_key = PyUnicode_InternFromString(GUARD_KEY);
+    g_ns_watcher = PyDict_AddWatcher(ns_watcher);
+    if (!g_guard_key || g_ns_watcher < 0) return NULL;
+    PyObject *m = PyModule_Create(&host_module);
+    if (m && PyModule_AddStringConstant(m, "GUARD_KEY", GUARD_KEY) < 0) Py_CLEAR(m);
+    return m;
 }
 
 /* ---- results ------------------------------------------------------------

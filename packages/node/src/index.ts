@@ -26,26 +26,38 @@ import {
 import { Engine } from '@pybox/core/engine';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { loadAssets } from './assets.js';
+import { createMounts, validateMounts, type MountSpec } from './mounts.js';
 
 export * from '@pybox/core';
+export type { MountMode, MountSpec } from './mounts.js';
 
 /** Options of `PyBox.create` on Node. */
 export interface NodePyBoxOptions extends PyBoxOptions {
   /** Run the engine on the calling thread (lowest latency; blocks the event loop while Python runs). */
   inThread?: boolean;
+  /**
+   * Host folders Python sees, e.g. `[{ hostPath: '/srv/data', guestPath: '/mnt/data', mode: 'ro' }]`.
+   * `'ro'` refuses writes (EROFS), `'rw'` writes to the folder, `'overlay'` keeps
+   * Python's changes in memory and never touches the folder. Nothing outside
+   * the folder is reachable: `..` stops at the mount and symlinks that lead
+   * out of it look absent. `box.fs.*` works on mounted paths too.
+   * @throws InvalidArgumentError (from `create`) when a spec is invalid
+   */
+  mounts?: MountSpec[];
 }
 
 /** A sandboxed Python for Node.js. */
 export class PyBox extends PyBoxBase {
   /** Starts a box: loads (once per process) and instantiates the guest, defines the tools. */
   static async create(options: NodePyBoxOptions = {}): Promise<PyBox> {
+    const mountSpecs = validateMounts(options.mounts);
     const assets = await loadAssets();
     const engineOptions = toEngineOptions(options);
     let host: EngineHost;
     if (options.inThread) {
-      host = new InThreadHost(await Engine.create(assets, engineOptions));
+      host = new InThreadHost(await Engine.create(assets, { ...engineOptions, mounts: createMounts(mountSpecs) }));
     } else {
-      host = await WorkerHost.start(startThread(), assets, engineOptions);
+      host = await WorkerHost.start(startThread, assets, { ...engineOptions, mountSpecs });
     }
     return PyBoxBase.open((h, l) => new PyBox(h, l), host, options);
   }

@@ -6,7 +6,8 @@ import { parentPort } from 'node:worker_threads';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { RemoteEngine, installErrorTransfer } from '@pybox/core';
 import { expose } from './comlink.js';
+import { createMounts } from './mounts.js';
 
 if (!parentPort) throw new Error('@pybox/node worker must run in a worker thread');
 installErrorTransfer();
-expose(new RemoteEngine(), nodeEndpoint(parentPort));
+expose(new RemoteEngine({ createMounts }), nodeEndpoint(parentPort));

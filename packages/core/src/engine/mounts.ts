@@ -30,6 +30,9 @@ export interface MountPoint {
   fd: Fd;
 }
 
+/** Every WASI right (bits 0 to 28). */
+export const ALL_RIGHTS = (1n << 29n) - 1n;
+
 /** A path relative to `/` (WASI style) split like the shim does, or null when it escapes or is invalid. */
 function normalize(path: string): string[] | null {
   if (path.startsWith('/') || path.includes('\0')) return null;
@@ -63,6 +66,17 @@ export class MountingPreopen extends PreopenDirectory {
   ) {
     super('/', new Map());
     this.dir = root;
+  }
+
+  /**
+   * Grants every right, so that wasi-libc passes each open's access mode
+   * (read, write) on to `path_open` instead of none: a read-only mount can
+   * then refuse a write open at once.
+   */
+  override fd_fdstat_get() {
+    const { ret, fdstat } = super.fd_fdstat_get();
+    if (fdstat) fdstat.fs_rights_base = fdstat.fs_rights_inherited = ALL_RIGHTS;
+    return { ret, fdstat };
   }
 
   private route(path: string): { fd: Fd; rest: string } | undefined {
