@@ -13,15 +13,20 @@ const out = { mode };
 if (mode === 'engine') {
   const { Engine } = await import('@pybox/core/engine');
   const base = new URL('./wasm/', import.meta.resolve('@pybox/core'));
-  const [wasm, stdlib] = await Promise.all([
+  // The assets as @pybox/node loads them: the boot image (a memory image made at build time) when shipped.
+  const [wasm, stdlib, image] = await Promise.all([
     readFile(new URL('pybox.wasm', base)),
     readFile(new URL('python313.zip', base)),
+    readFile(new URL('pybox.image', base)).catch(() => undefined),
   ]);
+  out.image = Boolean(image);
   let t = now();
   const module = await WebAssembly.compile(wasm);
   out.compileMs = now() - t;
+  const assets = { module, stdlib: new Uint8Array(stdlib) };
+  if (image) assets.image = new Uint8Array(image);
   t = now();
-  const engine = await Engine.create({ module, stdlib: new Uint8Array(stdlib) });
+  const engine = await Engine.create(assets);
   out.initMs = now() - t;
   out.readyMs = now() - t0;
   t = now();

@@ -155,6 +155,13 @@ function runChild(cmd, args, { timeoutMs = 60_000, stopAfterReadyMs } = {}) {
   });
 }
 
+/** The most telling line of a failed child's stderr. */
+const childError = (r) => {
+  const lines = r.stderr.split('\n').filter((l) => l.trim());
+  const line = r.killed ?? lines.find((l) => /\w*Error\b/.test(l) && !/^\s+at /.test(l)) ?? lines.at(-1) ?? `exit ${r.code}`;
+  return line.trim().slice(0, 100);
+};
+
 const lastJson = (lines) => {
   for (let i = lines.length - 1; i >= 0; i--) {
     try {
@@ -289,10 +296,9 @@ async function main() {
       const r = await runChild(process.execPath, [`${HERE}/cold.mjs`, mode]);
       const j = lastJson(r.lines);
       if (!j) {
-        const lines = r.stderr.split('\n').filter((l) => l.trim());
-        const why = r.killed ?? lines.find((l) => /Error\b/.test(l) && !/^\s+at /.test(l)) ?? lines.at(-1) ?? `exit ${r.code}`;
+        const why = childError(r);
         log(`cold ${mode} run ${k + 1} failed: ${why}`);
-        failures.push(why.trim().slice(0, 80));
+        failures.push(why);
         if (failures.length >= 2 && runs.length === 0) break; // not installed / broken: stop trying
         continue;
       }
@@ -331,7 +337,7 @@ async function main() {
     noRatio: true,
   });
   rows.push({
-    label: 'cold: instantiate + init, `Engine.create` (ms)',
+    label: `cold: instantiate + init, \`Engine.create\`${cold.engine?.[0]?.image ? ' from the boot image' : ''} (ms)`,
     cells: { inThread: coldCell('engine', 'initMs'), worker: dash, monty: dash, pyodide: dash, native: dash },
     noRatio: true,
   });
@@ -557,11 +563,14 @@ async function main() {
     };
     // PyBox: the facade always arms a limit (default 30 s), so "without" needs the engine itself.
     const base = new URL('./wasm/', import.meta.resolve('@pybox/core'));
-    const [wasm, stdlib] = await Promise.all([
+    const [wasm, stdlib, image] = await Promise.all([
       readFile(new URL('pybox.wasm', base)),
       readFile(new URL('python313.zip', base)),
+      readFile(new URL('pybox.image', base)).catch(() => undefined),
     ]);
-    const engine = await Engine.create({ module: await WebAssembly.compile(wasm), stdlib: new Uint8Array(stdlib) });
+    const assets = { module: await WebAssembly.compile(wasm), stdlib: new Uint8Array(stdlib) };
+    if (image) assets.image = new Uint8Array(image);
+    const engine = await Engine.create(assets);
     const engineRun = (options) => async () => {
       const ctx = engine.createContext();
       const t = now();
@@ -645,7 +654,10 @@ async function main() {
       const r = await runChild(cmd, args, { timeoutMs: 60_000, stopAfterReadyMs: 5_000 });
       if (r.killed === 'did not stop') return { text: 'did not stop' };
       const j = lastJson(r.lines);
-      if (!j) return errorCell(r.killed ?? r.stderr.split('\n')[0] ?? 'no output');
+      if (!j) {
+        log(`limit ${args.at(-1).slice(0, 20)} failed: ${r.stderr.trim().split('\n').slice(-8).join(' | ')}`);
+        return errorCell(childError(r));
+      }
       return { value: j.ms, outcome: j.outcome };
     };
     const node = (mode) => limitCell(process.execPath, [`${HERE}/limit.mjs`, mode]);
@@ -745,8 +757,8 @@ function printTable(rows) {
       : undefined;
     for (const col of COLS) {
       const cell = c[col];
-      if (cell.text === 'error') warnings.push(`⚠ ${names[col]} failed: ${cell.why}`);
       if (cell.warn) warnings.push(`⚠ ${names[col]}: ${cell.warn}`);
+      if (cell.text === 'error') warnings.push(`⚠ ${names[col]} failed: ${cell.why}`);
       else if (cell.why && cell.text !== '—') notes.push(`${names[col]}: ${cell.why}`);
       if (expected !== undefined && cell.keys) {
         const bad = cell.keys.find((k) => k !== expected);

@@ -8,3 +8,4 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --browser
 node guest/check-manifest.mjs
 npx -y pnpm@10.34.9 exec vitest run
+npx -y pnpm@10.34.9 exec playwright test -c e2e/playwright.config.ts

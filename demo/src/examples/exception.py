@@ -1,5 +1,5 @@
-# An agent's bug: the catalogue has no "cost" field. The exec resolves
-# with the exception's type, message and a traceback into this code.
+# An agent's bug: the products have no "cost" field. The exec ends
+# with the exception's type, message and traceback into this code.
 def margin(product):
     return (product["price"] - product["cost"]) / product["price"]
 

@@ -8,12 +8,15 @@ import os
 with open("/data/targets.csv", newline="") as f:
     targets = list(csv.DictReader(f))
 
-actual = await asyncio.gather(*(get_sales(t["product_id"], t["month"]) for t in targets))
+actual = await asyncio.gather(
+    *(get_sales(t["product_id"], t["month"]) for t in targets)
+)
 
 rows = []
 for t, a in zip(targets, actual):
-    target = int(t["target_units"])
-    rows.append([t["product_id"], t["month"], target, a["units"], round(100 * a["units"] / target)])
+    target, units = int(t["target_units"]), a["units"]
+    pct = round(100 * units / target)
+    rows.append([t["product_id"], t["month"], target, units, pct])
 
 with open("/out/targets_vs_actual.csv", "w", newline="") as f:
     writer = csv.writer(f)

@@ -73,43 +73,57 @@ const decoder = new TextDecoder();
 
 /** Calls guest exports, moving strings and bytes in and answers out. */
 export class GuestAbi {
+  /** A guest buffer reused for inputs: the guest copies them before running any Python. */
+  private scratch = 0;
+  private scratchSize = 0;
+  private u8 = new Uint8Array(0);
+
   constructor(readonly exports: GuestExports) {}
 
+  /** A byte view of guest memory, renewed when the memory has grown. */
   private bytes(): Uint8Array {
-    return new Uint8Array(this.exports.memory.buffer);
+    if (this.u8.buffer !== this.exports.memory.buffer) this.u8 = new Uint8Array(this.exports.memory.buffer);
+    return this.u8;
   }
 
-  /** Copies `data` into a fresh guest allocation; the caller frees it. */
-  private put(data: Uint8Array): number {
-    const ptr = this.exports.pybox_alloc(data.length);
-    if (ptr === 0) throw new RangeError('the guest is out of memory');
-    this.bytes().set(data, ptr);
-    return ptr;
-  }
-
-  /** Runs `call` with each input copied into guest memory, then frees them. */
-  private withInputs(inputs: Uint8Array[], call: (...ptrLen: number[]) => number): GuestReply {
-    const ptrs: number[] = [];
-    try {
-      const args: number[] = [];
-      for (const input of inputs) {
-        const ptr = this.put(input);
-        ptrs.push(ptr);
-        args.push(ptr, input.length);
-      }
-      return this.read(call(...args));
-    } finally {
-      for (const ptr of ptrs) this.exports.pybox_free(ptr);
+  private ensureScratch(size: number): number {
+    if (size > this.scratchSize) {
+      if (this.scratch) this.exports.pybox_free(this.scratch);
+      const want = Math.max(size, 4096, this.scratchSize * 2);
+      this.scratch = this.exports.pybox_alloc(want);
+      this.scratchSize = this.scratch ? want : 0;
+      if (!this.scratch) throw new RangeError('the guest is out of memory');
     }
+    return this.scratch;
+  }
+
+  /** Copies the inputs into the scratch buffer and calls `call` with (ptr, len) for each. */
+  private withInputs(inputs: (string | Uint8Array)[], call: (...ptrLen: number[]) => number): GuestReply {
+    let size = 0;
+    for (const input of inputs) size += typeof input === 'string' ? input.length * 3 : input.length;
+    let ptr = this.ensureScratch(size);
+    const mem = this.bytes();
+    const args: number[] = [];
+    for (const input of inputs) {
+      let len: number;
+      if (typeof input === 'string') {
+        len = encoder.encodeInto(input, mem.subarray(ptr, ptr + input.length * 3)).written;
+      } else {
+        mem.set(input, ptr);
+        len = input.length;
+      }
+      args.push(ptr, len);
+      ptr += len;
+    }
+    return this.read(call(...args));
   }
 
   /** Decodes the result buffer [u32 jsonLen][u32 binLen][json][bin]. */
   private read(ptr: number): GuestReply {
     if (ptr === 0) throw new RangeError('the guest returned no answer (out of memory)');
-    const view = new DataView(this.exports.memory.buffer);
-    const jsonLen = view.getUint32(ptr, true);
-    const binLen = view.getUint32(ptr + 4, true);
     const mem = this.bytes();
+    const jsonLen = mem[ptr]! | (mem[ptr + 1]! << 8) | (mem[ptr + 2]! << 16) | (mem[ptr + 3]! << 24);
+    const binLen = mem[ptr + 4]! | (mem[ptr + 5]! << 8) | (mem[ptr + 6]! << 16) | (mem[ptr + 7]! << 24);
     const answer = JSON.parse(decoder.decode(mem.subarray(ptr + 8, ptr + 8 + jsonLen))) as GuestAnswer;
     const attachment = binLen ? mem.slice(ptr + 8 + jsonLen, ptr + 8 + jsonLen + binLen) : null;
     return { answer, attachment };
@@ -125,8 +139,9 @@ export class GuestAbi {
     const data = encoder.encode(text);
     const ptr = this.exports.pybox_alloc(data.length + 4);
     if (ptr === 0) return 0;
-    new DataView(this.exports.memory.buffer).setUint32(ptr, data.length, true);
-    this.bytes().set(data, ptr + 4);
+    const mem = this.bytes();
+    new DataView(mem.buffer).setUint32(ptr, data.length, true);
+    mem.set(data, ptr + 4);
     return ptr;
   }
 
@@ -135,7 +150,7 @@ export class GuestAbi {
   }
 
   configure(settings: object): GuestReply {
-    return this.withInputs([json(settings)], (p, l) => this.exports.pybox_configure(p!, l!));
+    return this.withInputs([JSON.stringify(settings)], (p, l) => this.exports.pybox_configure(p!, l!));
   }
 
   contextCreate(parent: number): GuestReply {
@@ -147,7 +162,7 @@ export class GuestAbi {
   }
 
   exec(ctx: number, code: string, opts: object): GuestReply {
-    return this.withInputs([encoder.encode(code), json(opts)], (c, cl, o, ol) =>
+    return this.withInputs([code, JSON.stringify(opts)], (c, cl, o, ol) =>
       this.exports.pybox_exec(ctx, c!, cl!, o!, ol!),
     );
   }
@@ -158,7 +173,7 @@ export class GuestAbi {
 
   /** `resume` with the payload already encoded as JSON text. */
   resumeRaw(ctx: number, payloadJson: string): GuestReply {
-    return this.withInputs([encoder.encode(payloadJson)], (p, l) => this.exports.pybox_resume(ctx, p!, l!));
+    return this.withInputs([payloadJson], (p, l) => this.exports.pybox_resume(ctx, p!, l!));
   }
 
   cancel(ctx: number): GuestReply {
@@ -166,23 +181,23 @@ export class GuestAbi {
   }
 
   setJson(ctx: number, name: string, valueJson: string): GuestReply {
-    return this.withInputs([encoder.encode(name), encoder.encode(valueJson)], (n, nl, v, vl) =>
+    return this.withInputs([name, valueJson], (n, nl, v, vl) =>
       this.exports.pybox_set_json(ctx, n!, nl!, v!, vl!),
     );
   }
 
   setBytes(ctx: number, name: string, data: Uint8Array): GuestReply {
-    return this.withInputs([encoder.encode(name), data], (n, nl, v, vl) =>
+    return this.withInputs([name, data], (n, nl, v, vl) =>
       this.exports.pybox_set_bytes(ctx, n!, nl!, v!, vl!),
     );
   }
 
   get(ctx: number, name: string): GuestReply {
-    return this.withInputs([encoder.encode(name)], (n, nl) => this.exports.pybox_get(ctx, n!, nl!));
+    return this.withInputs([name], (n, nl) => this.exports.pybox_get(ctx, n!, nl!));
   }
 
   protect(ctx: number, name: string): GuestReply {
-    return this.withInputs([encoder.encode(name)], (n, nl) => this.exports.pybox_protect(ctx, n!, nl!));
+    return this.withInputs([name], (n, nl) => this.exports.pybox_protect(ctx, n!, nl!));
   }
 
   names(ctx: number): GuestReply {
@@ -190,14 +205,10 @@ export class GuestAbi {
   }
 
   defineTools(specs: object[]): GuestReply {
-    return this.withInputs([json(specs)], (p, l) => this.exports.pybox_define_tools(p!, l!));
+    return this.withInputs([JSON.stringify(specs)], (p, l) => this.exports.pybox_define_tools(p!, l!));
   }
 
   reseed(seed: Uint8Array): GuestReply {
     return this.withInputs([seed], (p, l) => this.exports.pybox_reseed(p!, l!));
   }
-}
-
-function json(value: unknown): Uint8Array {
-  return encoder.encode(JSON.stringify(value));
 }

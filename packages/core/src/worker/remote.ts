@@ -144,9 +144,15 @@ class OutputRelay {
     this.buffer.push(text);
     this.size += text.length;
     if (this.size >= 65536 || performance.now() - this.last >= 16) this.flush();
+    // The rest leaves as soon as the worker is free again (e.g. waiting on a tool).
+    else this.timer ??= setTimeout(() => this.flush(), 0);
   }
 
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
   private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     const stream = this.stream;
     if (stream && this.buffer.length) {
       const sent = this.output[stream]?.(this.buffer.join(''));
