@@ -138,7 +138,7 @@ test('Stop interrupts a long tool wait at once, and a CPU-bound loop too', async
 
 // PyBox bug: the worker's OutputRelay (packages/core/src/worker/remote.ts) flushes only on the
 // next write or at the end of the exec, so text printed just before a tool wait arrives after it.
-test.fixme('output printed before a tool wait shows while the exec waits', async ({ page }) => {
+test('output printed before a tool wait shows while the exec waits', async ({ page }) => {
   await page.goto('/');
   await page.getByTestId('example-slow-tool').click();
   await page.getByTestId('run').click();
