@@ -8,19 +8,33 @@ import type { FileInfo } from './types.js';
 
 /** An engine as the facade drives it. Every method may reject with a typed error. */
 export interface EngineHost {
+  /** Adds or replaces tools in every context. */
   defineTools(tools: EngineTool[]): Promise<void>;
+  /** Creates a context (optionally inheriting from `parent`) and returns its id. */
   createContext(parent?: number): Promise<number>;
+  /** Deletes a context. */
   deleteContext(ctx: number): Promise<void>;
+  /** Runs code in a context, servicing its tool calls. */
   exec(ctx: number, code: string, options: EngineExecOptions): Promise<ExecResult>;
+  /** Binds a JSON value (or bytes) to a name. */
   set(ctx: number, name: string, value: unknown): Promise<void>;
+  /** Reads a name as JSON (or bytes). */
   get(ctx: number, name: string): Promise<unknown>;
+  /** Protects a name from rebinding by Python code. */
   protect(ctx: number, name: string): Promise<void>;
+  /** Lists a context's own names. */
   names(ctx: number): Promise<string[]>;
+  /** Writes a file in the virtual filesystem. */
   writeFile(path: string, data: Uint8Array | string): Promise<void>;
+  /** Reads a file from the virtual filesystem. */
   readFile(path: string): Promise<Uint8Array>;
+  /** Lists a folder of the virtual filesystem. */
   readdir(path: string): Promise<string[]>;
+  /** Creates a folder (and its parents). */
   mkdir(path: string): Promise<void>;
+  /** Removes a file or folder. */
   rm(path: string, options?: { recursive?: boolean; force?: boolean }): Promise<void>;
+  /** Type and size of a path, or null. */
   stat(path: string): Promise<FileInfo | null>;
   /** Stops the running exec(s) as soon as possible. */
   interrupt(): void;
