@@ -10,7 +10,14 @@ import { BoxClosedError, GuestCrashError } from '../errors.js';
 import type { EngineHost } from '../host.js';
 import { toJson } from '../json.js';
 import type { FileInfo } from '../types.js';
-import { installErrorTransfer, type RemoteEngineApi, type RemoteInitOptions, type ToolCaller } from './protocol.js';
+import {
+  installErrorTransfer,
+  toWire,
+  type RemoteEngineApi,
+  type RemoteInitOptions,
+  type ToolCallOutcome,
+  type ToolCallRequest,
+} from './protocol.js';
 
 /** A started worker, whatever its kind (Web Worker, worker_threads). */
 export interface WorkerHandle {
@@ -93,7 +100,8 @@ export class WorkerHost implements EngineHost {
     });
     const booting = this.guard(async () => {
       await this.remote.init(this.assets, { ...this.options, interruptFlag: this.interruptFlag });
-      if (this.toolSpecs.size) await this.remote.defineTools([...this.toolSpecs.values()], this.caller());
+      await this.connectTools();
+      if (this.toolSpecs.size) await this.remote.defineTools([...this.toolSpecs.values()]);
     }).catch((e: unknown) => {
       worker.terminate();
       this.fail(e instanceof Error ? e : new Error(String(e)));
@@ -194,30 +202,60 @@ export class WorkerHost implements EngineHost {
 
   /** Runs a tool handler for the worker; results cross as JSON. */
   private async callTool(name: string, args: Record<string, unknown>): Promise<unknown> {
-    this.toolsInFlight++;
+    const handler = this.handlers.get(name);
+    if (!handler) throw Object.assign(new Error(`unknown tool ${name}`), { name: 'ToolError' });
+    const value = await handler(args);
     try {
-      const handler = this.handlers.get(name);
-      if (!handler) throw Object.assign(new Error(`unknown tool ${name}`), { name: 'ToolError' });
-      const value = await handler(args);
-      try {
-        return JSON.parse(toJson(value === undefined ? null : value, `the result of tool ${name}`));
-      } catch (e) {
-        throw Object.assign(new Error((e as Error).message), { name: 'TypeError' });
-      }
-    } finally {
-      this.toolsInFlight = Math.max(0, this.toolsInFlight - 1);
-      this.alive(); // the worker runs again from here
+      return JSON.parse(toJson(value === undefined ? null : value, `the result of tool ${name}`));
+    } catch (e) {
+      throw Object.assign(new Error((e as Error).message), { name: 'TypeError' });
     }
   }
 
-  private caller(): ToolCaller {
-    return Comlink.proxy((name: string, args: Record<string, unknown>) => this.callTool(name, args));
+  /** Opens the tool-call channel to the current worker (see ToolPort). */
+  private async connectTools(): Promise<void> {
+    const channel = new MessageChannel();
+    const port = channel.port1;
+    port.onmessage = (event: MessageEvent<ToolCallRequest[]>) => this.runTools(event.data, port);
+    (port as { unref?: () => void }).unref?.(); // Node: an idle channel keeps nothing alive
+    this.toolPort?.close();
+    this.toolPort = port;
+    await this.remote.connectTools(Comlink.transfer(channel.port2, [channel.port2]));
   }
+
+  private toolPort: MessagePort | undefined;
+
+  /** Runs a batch of tool calls concurrently; outcomes go back in batches as they settle. */
+  private runTools(calls: ToolCallRequest[], port: MessagePort): void {
+    for (const call of calls) {
+      this.toolsInFlight++;
+      this.callTool(call.name, call.args)
+        .then(
+          (value): ToolCallOutcome => ({ id: call.id, ok: true, value }),
+          (e: unknown): ToolCallOutcome => ({ id: call.id, ok: false, error: toWire(e) }),
+        )
+        .then((outcome) => {
+          this.toolsInFlight = Math.max(0, this.toolsInFlight - 1);
+          this.alive(); // the worker runs again from here
+          if (port !== this.toolPort) return; // the worker was replaced meanwhile
+          this.outcomes.push(outcome);
+          if (this.outcomes.length === 1) {
+            queueMicrotask(() => {
+              const batch = this.outcomes;
+              this.outcomes = [];
+              port.postMessage(batch);
+            });
+          }
+        });
+    }
+  }
+
+  private outcomes: ToolCallOutcome[] = [];
 
   async defineTools(tools: EngineTool[]): Promise<void> {
     for (const tool of tools) validateTool(tool); // the same typed errors as in-thread
     const specs = tools.map(({ handler: _handler, ...spec }) => spec);
-    await this.call((remote) => remote.defineTools(specs, this.caller()));
+    await this.call((remote) => remote.defineTools(specs));
     for (const tool of tools) {
       this.handlers.set(tool.name, tool.handler);
       const { handler: _handler, ...spec } = tool;
@@ -315,6 +353,7 @@ export class WorkerHost implements EngineHost {
 
   async close(): Promise<void> {
     this.fail(new BoxClosedError());
+    this.toolPort?.close();
     this.remote[Comlink.releaseProxy]();
     this.worker.terminate();
   }

@@ -11,8 +11,23 @@ import type { FileInfo } from '../types.js';
 /** A tool definition as it crosses: no handler, the worker calls back by name. */
 export type RemoteToolSpec = Omit<EngineTool, 'handler'>;
 
-/** Calls a tool handler on the facade's side. */
-export type ToolCaller = (name: string, args: Record<string, unknown>) => Promise<unknown>;
+/** One tool call crossing to the facade. */
+export interface ToolCallRequest {
+  id: number;
+  name: string;
+  args: Record<string, unknown>;
+}
+
+/** The outcome of a tool call crossing back to the worker. */
+export type ToolCallOutcome = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: WireError };
+
+/**
+ * Tool calls travel on their own MessagePort, one way each: the worker posts
+ * `ToolCallRequest[]` batches (the calls of one tick), the facade posts back
+ * `ToolCallOutcome[]` batches as they settle. No replies, no per-call
+ * listeners (with Comlink, many concurrent calls would be quadratic).
+ */
+export type ToolPort = MessagePort;
 
 /** Exec options as they cross: callbacks are Comlink proxies, the signal stays behind. */
 export interface RemoteExecOptions {
@@ -43,7 +58,9 @@ export interface RemoteInitOptions extends Omit<EngineOptions, 'mounts'> {
 /** The API a worker exposes (see worker/remote.ts). */
 export interface RemoteEngineApi {
   init(assets: GuestAssets, options: RemoteInitOptions): Promise<void>;
-  defineTools(specs: RemoteToolSpec[], caller: ToolCaller): void;
+  /** Hands the worker its end of the tool-call channel (see {@link ToolPort}). */
+  connectTools(port: ToolPort): void;
+  defineTools(specs: RemoteToolSpec[]): void;
   createContext(parent?: number): number;
   deleteContext(ctx: number): void;
   exec(ctx: number, code: string, options: RemoteExecOptions, output?: RemoteOutput): Promise<ExecResult>;
@@ -61,7 +78,8 @@ export interface RemoteEngineApi {
   stat(path: string): FileInfo | null;
 }
 
-interface WireError {
+/** An error as it crosses the boundary. */
+export interface WireError {
   name: string;
   message: string;
   type?: string;
@@ -79,7 +97,8 @@ export function reviveError(w: WireError): Error {
   return e;
 }
 
-function toWire(e: unknown): WireError {
+/** The wire form of a thrown value, keeping its class name and Python details. */
+export function toWire(e: unknown): WireError {
   if (e instanceof PythonError) {
     return { name: e.name, message: e.message, type: e.type, pythonMessage: e.pythonMessage, traceback: e.traceback };
   }

@@ -14,8 +14,11 @@ import type {
   RemoteInitOptions,
   RemoteOutput,
   RemoteToolSpec,
-  ToolCaller,
+  ToolCallOutcome,
+  ToolCallRequest,
+  ToolPort,
 } from './protocol.js';
+import { reviveError } from './protocol.js';
 
 /** What a worker entry can add to the engine it serves. */
 export interface RemoteEngineOptions {
@@ -48,12 +51,48 @@ export class RemoteEngine implements RemoteEngineApi {
       mounts = this.options.createMounts(mountSpecs);
     }
     this.engine = await Engine.create(assets, { ...engineOptions, mounts });
-    this.engine.snapshot(); // the state crashes restore to
   }
 
-  defineTools(specs: RemoteToolSpec[], caller: ToolCaller): void {
+  connectTools(port: ToolPort): void {
+    this.port = port;
+    port.onmessage = (event: MessageEvent<ToolCallOutcome[]>) => this.deliver(event.data);
+    (port as { unref?: () => void }).unref?.(); // Node: an idle channel keeps nothing alive
+  }
+
+  defineTools(specs: RemoteToolSpec[]): void {
     // Handlers live with the facade: every call crosses back, so none is synchronous here.
-    this.e.defineTools(specs.map((spec) => ({ ...spec, sync: false, handler: (args) => caller(spec.name, args) })));
+    this.e.defineTools(specs.map((spec) => ({ ...spec, sync: false, handler: (args) => this.callTool(spec.name, args) })));
+  }
+
+  private port: ToolPort | null = null;
+  private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private outbox: ToolCallRequest[] = [];
+  private nextCallId = 1;
+
+  /** Queues a call for the facade; the calls of one tick leave as one batch. */
+  private callTool(name: string, args: Record<string, unknown>): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const id = this.nextCallId++;
+      this.waiting.set(id, { resolve, reject });
+      this.outbox.push({ id, name, args });
+      if (this.outbox.length === 1) {
+        queueMicrotask(() => {
+          const batch = this.outbox;
+          this.outbox = [];
+          this.port?.postMessage(batch);
+        });
+      }
+    });
+  }
+
+  private deliver(outcomes: ToolCallOutcome[]): void {
+    for (const outcome of outcomes) {
+      const waiter = this.waiting.get(outcome.id);
+      if (!waiter) continue;
+      this.waiting.delete(outcome.id);
+      if (outcome.ok) waiter.resolve(outcome.value);
+      else waiter.reject(reviveError(outcome.error));
+    }
   }
 
   createContext(parent?: number): number {
