@@ -7,5 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --browser
 node guest/check-manifest.mjs
-npx -y pnpm@10.34.9 exec vitest run
+npx -y pnpm@10.34.9 exec vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json
 npx -y pnpm@10.34.9 exec playwright test -c e2e/playwright.config.ts
+node scripts/test-summary.mjs
