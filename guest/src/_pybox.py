@@ -724,8 +724,7 @@ def _asyncio():
     class ToolCall(asyncio.Future):
         """A pending call of a host tool: an asyncio Future the host completes."""
 
-        _pybox_id = 0
-        _pybox_tool = ""
+        __slots__ = ("_pybox_id", "_pybox_tool")
 
         def __repr__(self):
             state = "pending" if not self.done() else "done"

@@ -10,6 +10,9 @@ import { InvalidArgumentError } from './errors.js';
  * @param what names the value in the error message, e.g. "the value of x"
  */
 export function toJson(value: unknown, what: string): string {
+  // Fast paths for the common results of tools: nothing to walk.
+  if (typeof value === 'string' || typeof value === 'boolean' || value === null) return JSON.stringify(value);
+  if (typeof value === 'number' && Number.isFinite(value)) return JSON.stringify(value);
   let text: string | undefined;
   try {
     text = JSON.stringify(value, (_key, v: unknown) => {
