@@ -167,12 +167,8 @@ export class GuestAbi {
     );
   }
 
-  resume(ctx: number, payload: object): GuestReply {
-    return this.resumeRaw(ctx, JSON.stringify(payload));
-  }
-
-  /** `resume` with the payload already encoded as JSON text. */
-  resumeRaw(ctx: number, payloadJson: string): GuestReply {
+  /** Resumes a suspended exec; the payload is JSON text (`{results, deadline}`). */
+  resume(ctx: number, payloadJson: string): GuestReply {
     return this.withInputs([payloadJson], (p, l) => this.exports.pybox_resume(ctx, p!, l!));
   }
 

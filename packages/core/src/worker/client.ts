@@ -5,7 +5,8 @@
  * pending call rejects.
  */
 import * as Comlink from '../comlink.js';
-import { validateTool, type EngineExecOptions, type EngineTool, type ExecResult, type GuestAssets } from '../engine/engine.js';
+import type { EngineExecOptions, EngineTool, ExecResult, GuestAssets } from '../engine/engine.js';
+import { validateTool } from '../engine/tools.js';
 import { BoxClosedError, GuestCrashError } from '../errors.js';
 import type { EngineHost } from '../host.js';
 import { toJson } from '../json.js';
