@@ -87,7 +87,7 @@ export interface EngineExecOptions {
   timeoutMs?: number;
   /** Wall-clock limit in ms for the whole exec, tool waits included. */
   wallTimeoutMs?: number;
-  /** Cap in bytes on the guest's total allocations while this exec runs. */
+  /** Cap in bytes on the guest's total allocations while this exec runs (default 512 MiB; there is no unlimited mode). */
   memoryBytes?: number;
   /** The file name tracebacks show (default `<exec>`). */
   filename?: string;
@@ -165,6 +165,9 @@ type Sink = {
   onStdout?: (t: string) => void;
   onStderr?: (t: string) => void;
 };
+
+/** The memory cap when none is given: no exec may grow the guest without bound. */
+const DEFAULT_MEMORY_BYTES = 512 * 1024 * 1024;
 
 const TRUNCATED = "\n[output truncated: the exec's output limit was reached]\n";
 
@@ -538,7 +541,11 @@ export class Engine {
     this.running.add(ctx);
     try {
       let answer = this.guestStep(sink, budget, (deadline) =>
-        this.abi.exec(ctx, code, { deadline, memoryBytes: options.memoryBytes ?? 0, filename: options.filename }),
+        this.abi.exec(ctx, code, {
+          deadline,
+          memoryBytes: options.memoryBytes ?? DEFAULT_MEMORY_BYTES,
+          filename: options.filename,
+        }),
       );
       while (answer.status === 'suspended') {
         for (const req of answer.requests ?? []) waits.add(req.id, this.startTool(req));
