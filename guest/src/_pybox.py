@@ -602,13 +602,45 @@ def _raise_tool_error(tool, err):
     raise exc
 
 
-def _call_tool(name, args):
+_JSON_TYPES = {
+    "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,),
+    "array": (list, tuple), "object": (dict,), "null": (type(None),),
+}
+
+
+def _arg_types(spec):
+    """{parameter: (accepted Python types, schema type names)} from a tool's schema."""
+    out = {}
+    props = (spec.get("parameters") or {}).get("properties") or {}
+    for prop, schema in props.items():
+        t = schema.get("type") if isinstance(schema, dict) else None
+        names = [t] if isinstance(t, str) else t if isinstance(t, list) else []
+        if names and all(n in _JSON_TYPES for n in names):
+            out[prop] = (tuple(x for n in names for x in _JSON_TYPES[n]), names)
+    return out
+
+
+def _check_args(name, args, types):
     for key, value in args.items():
         if value is _REQUIRED:
             raise TypeError(f"{name}() missing required argument: '{key}'")
+        expected = types.get(key)
+        if expected is None:
+            continue
+        ok = isinstance(value, expected[0])
+        if ok and type(value) is bool and "boolean" not in expected[1]:
+            ok = False  # JSON Schema integers and numbers are not booleans
+        if not ok:
+            raise TypeError(
+                f"{name}(): argument '{key}' must be {' or '.join(expected[1])}, not {type(value).__name__}"
+            )
+
+
+def _call_tool(name, args):
+    spec = _tool_specs[name]
+    _check_args(name, args, spec["types"])
     frame = sys._getframe(2)
     in_async = bool(frame.f_code.co_flags & _CO_ASYNC)
-    spec = _tool_specs[name]
     if spec.get("sync"):
         try:
             request = _dumps({"tool": name, "args": args})
@@ -1155,7 +1187,8 @@ def define_tools(data):
             return _fail("ValueError", f"tool {name}: cannot build its signature ({e.msg})")
     for name, stub in made.items():
         _tools[name] = stub
-        _tool_specs[name] = {"name": name, "sync": bool(specs and next(s for s in specs if s["name"] == name).get("sync"))}
+        spec = next(s for s in specs if s["name"] == name)
+        _tool_specs[name] = {"name": name, "sync": bool(spec.get("sync")), "types": _arg_types(spec)}
         for ctx in _contexts.values():
             ctx.bind(name, stub, protect=True)
     return _answer({"status": "ok", "tools": sorted(made)})

@@ -333,8 +333,12 @@ export function defineConformance(engine: string, createBox: BoxFactory): void {
         expect(f.error.message).toBe('bad input');
       });
 
-      it('raises TypeError for a missing argument', async () => {
+      it('raises TypeError for a missing argument or one of the wrong JSON type', async () => {
         fails(await run('await add(1)'), 'TypeError');
+        const r = fails(await run('await add("1", 2)'), 'TypeError');
+        expect(r.error.message).toBe("add(): argument 'a' must be integer, not str");
+        fails(await run('await add(True, 2)'), 'TypeError');
+        expect(ok(await run('await echo(text="fine")')).value).toBe('fine');
       });
 
       it('works with asyncio.run, asyncio.sleep and asyncio.wait', async () => {
