@@ -97,6 +97,9 @@ export class ToolWaits {
       });
       this.wake = null;
       if (timer !== undefined) clearTimeout(timer);
+      // Other calls still running may settle in this same turn (timers that expire together):
+      // let them, and resume Python once for all of them instead of once each.
+      if (this.pending.size > 0 && !this.failure) await nextTurn();
     }
     if (this.failure) throw this.failure;
     const batch = this.ready.join(',');
@@ -134,4 +137,27 @@ export function validateTool(tool: EngineTool): void {
       throw new ToolDefinitionError(`tool ${tool.name}: parameters.required must be an array of names`);
     }
   }
+}
+
+let turnChannel: MessageChannel | undefined;
+const turnWaiters: (() => void)[] = [];
+
+/**
+ * Resolves after the current macrotask and the ones already due: `setImmediate`
+ * in Node, a MessageChannel message in browsers (setTimeout(0) may be clamped).
+ */
+export function nextTurn(): Promise<void> {
+  const setImmediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+  return new Promise((resolve) => {
+    if (setImmediate) {
+      setImmediate(resolve);
+      return;
+    }
+    if (!turnChannel) {
+      turnChannel = new MessageChannel();
+      turnChannel.port1.onmessage = () => turnWaiters.shift()?.();
+    }
+    turnWaiters.push(resolve);
+    turnChannel.port2.postMessage(0);
+  });
 }

@@ -6,7 +6,7 @@
  */
 import * as Comlink from '../comlink.js';
 import type { EngineExecOptions, EngineTool, ExecResult, GuestAssets } from '../engine/engine.js';
-import { validateTool } from '../engine/tools.js';
+import { nextTurn, validateTool } from '../engine/tools.js';
 import { BoxClosedError, GuestCrashError } from '../errors.js';
 import type { EngineHost } from '../host.js';
 import { toJson } from '../json.js';
@@ -241,11 +241,14 @@ export class WorkerHost implements EngineHost {
           if (port !== this.toolPort) return; // the worker was replaced meanwhile
           this.outcomes.push(outcome);
           if (this.outcomes.length === 1) {
-            queueMicrotask(() => {
+            // One message for the outcomes of one turn (timers that expire together).
+            const flush = () => {
               const batch = this.outcomes;
               this.outcomes = [];
               port.postMessage(batch);
-            });
+            };
+            if (this.toolsInFlight > 0) void nextTurn().then(flush);
+            else queueMicrotask(flush);
           }
         });
     }
