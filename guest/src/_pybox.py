@@ -19,6 +19,7 @@ _CO_ASYNC = 0x80 | 0x100 | 0x200  # coroutine, iterable coroutine, async generat
 _PyCF_ONLY_AST = 0x400
 _PyCF_ALLOW_TOP_LEVEL_AWAIT = 0x2000
 _VALUE_NAME = "__pybox_value__"
+_RECURSION_LIMIT = 1000  # CPython's default, restored before every exec
 
 def _not_serialisable(o):
     raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
@@ -1028,6 +1029,9 @@ def exec_(cid, code, opts):
     clash = compiled.binds & (ctx.protected.keys() | {_GUARD})
     if clash:
         return _answer(_error(_protected_error(sorted(clash)[0])))
+    # sys.setrecursionlimit is interpreter-wide: one exec's raised limit must not
+    # outlive it (past the default, deep recursion can overflow the host's stack).
+    sys.setrecursionlimit(_RECURSION_LIMIT)
     previous = _active_run
     if not compiled.is_async:
         _active_run = None

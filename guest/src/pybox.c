@@ -94,6 +94,9 @@ void __wrap_free(void *p) {
  * Once the deadline has passed the error is sticky: it is raised again at
  * every check until the driver disarms it, so `except BaseException: pass`
  * inside a loop cannot swallow it. */
+/* Nested C calls allowed (see pybox_init). */
+#define PYBOX_C_RECURSION_LIMIT 1000
+
 /* Ticks between two clock reads in the eval loop: ~0.1 ms of the tightest
  * loop, so the stop lands well within 10 ms while costing under 1 %. */
 #define PYBOX_CHECK_EVERY 4096
@@ -471,6 +474,14 @@ EXPORT("pybox_init") uint8_t *pybox_init(void) {
                          st.func ? st.func : "init", st.err_msg ? st.err_msg : "failed");
         return make_result(buf, (size_t)n, NULL, 0);
     }
+    /* CPython allows 5,000 nested C calls on WASI (sized for wasmtime). Under V8
+     * the native stack (~1 MB on a browser's or Node's main thread) runs out
+     * first: each eval-loop activation entered from C (a sort key, __init__,
+     * __repr__) takes ~2 KB of it, and json.dumps of 5,500 nested lists
+     * overflowed. 1,000 overflows nothing we measured (the security suite's
+     * recursion cases, every engine) and still allows e.g. 500-deep __init__
+     * recursion and 900-deep JSON. */
+    PyThreadState_Get()->c_recursion_remaining = PYBOX_C_RECURSION_LIMIT;
     g_driver = PyImport_ImportModule("_pybox");
     if (!g_driver) {
         PyErr_Print();

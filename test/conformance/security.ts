@@ -120,6 +120,21 @@ export function defineSecurity(engine: string, createBox: BoxFactory): void {
       expect(ok(await ctx.exec('4 + 4')).value).toBe(8);
     });
 
+    for (const [name, code] of [
+      ['through __init__', 'class Node:\n  def __init__(self, n):\n    self.child = Node(n - 1) if n else None\nNode(100000)'],
+      ['through a sort key', 'def g(n): return sorted([1], key=lambda k: g(n + 1))\ng(0)'],
+      ['through __repr__', 'class A:\n  def __repr__(self): return repr(A())\nrepr(A())'],
+      ['in json.dumps', 'x = []\nfor i in range(100000): x = [x]\nimport json\njson.dumps(x)'],
+      ['after a raised limit in an earlier exec', 'import sys\nsys.setrecursionlimit(10**6)'],
+      ['through __init__ again', 'class Node2:\n  def __init__(self, n):\n    self.child = Node2(n - 1) if n else None\nNode2(100000)'],
+    ] as const) {
+      it(`keeps deep recursion ${name} off the host stack`, async () => {
+        const r = await ctx.exec(code);
+        if (!r.ok) expect(r.error.type).toBe('RecursionError');
+        expect(ok(await ctx.exec('7 + 7')).value).toBe(14);
+      });
+    }
+
     it('raises MemoryError at the memory limit and reuses the memory', async () => {
       for (let i = 0; i < 3; i++) {
         const r = await ctx.exec('x = []\nwhile True: x.append(bytearray(1 << 20))');
