@@ -25,4 +25,20 @@ export function defineHardStop(createBox: (options?: PyBoxOptions) => Promise<Py
     expect(ok(await fresh.exec('open("/data/seed.txt").read()')).value).toBe('seed');
     await box.close();
   }, 30_000);
+
+  it('stops CPU-bound code on box.interrupt(): through the shared flag, or by a hard stop without one', async () => {
+    const box = await createBox();
+    const ctx = await box.createContext();
+    const t0 = performance.now();
+    const running = ctx.exec('while True: pass', { timeoutMs: 60_000 });
+    setTimeout(() => box.interrupt(), 200);
+    // With SharedArrayBuffer the guest sees the flag within a millisecond and the context lives on;
+    // without it (this page is not cross-origin isolated) the worker is replaced.
+    const expected = typeof SharedArrayBuffer === 'function' ? 'AbortedError' : 'GuestCrashError';
+    await expect(running).rejects.toMatchObject({ name: expected });
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    const next = expected === 'AbortedError' ? ctx : await box.createContext();
+    expect(ok(await next.exec('1 + 1')).value).toBe(2);
+    await box.close();
+  }, 30_000);
 }
