@@ -52,6 +52,7 @@ const INTERRUPT_GRACE_MS = 500;
  */
 export class WorkerHost implements EngineHost {
   private worker!: WorkerHandle;
+  private proxy!: Comlink.Remote<RemoteEngineApi>;
   private remote!: Comlink.Remote<RemoteEngineApi>;
   private ready: Promise<void> = Promise.resolve();
   private readonly handlers = new Map<string, EngineTool['handler']>();
@@ -95,7 +96,8 @@ export class WorkerHost implements EngineHost {
   private boot(): Promise<void> {
     const worker = this.spawn();
     this.worker = worker;
-    this.remote = Comlink.wrap<RemoteEngineApi>(worker.endpoint);
+    this.proxy = Comlink.wrap<RemoteEngineApi>(worker.endpoint);
+    this.remote = methodsOf(this.proxy);
     worker.onDeath((e) => {
       if (this.worker === worker) this.fail(new GuestCrashError(`the PyBox worker died: ${e.message}`));
     });
@@ -187,7 +189,7 @@ export class WorkerHost implements EngineHost {
   private async hardStop(reason: string): Promise<void> {
     if (this.dead) return;
     this.worker.terminate();
-    this.remote[Comlink.releaseProxy]();
+    this.proxy[Comlink.releaseProxy]();
     const error = new GuestCrashError(
       `${reason}. The worker was stopped and restarted: tools and the box's initial files are kept, contexts are gone`,
     );
@@ -358,7 +360,21 @@ export class WorkerHost implements EngineHost {
   async close(): Promise<void> {
     this.fail(new BoxClosedError());
     this.toolPort?.close();
-    this.remote[Comlink.releaseProxy]();
+    this.proxy[Comlink.releaseProxy]();
     this.worker.terminate();
   }
+}
+
+const REMOTE_METHODS = [
+  'init', 'connectTools', 'defineTools', 'createContext', 'deleteContext', 'exec', 'abort', 'abortAll',
+  'set', 'get', 'protect', 'names', 'writeFile', 'readFile', 'readdir', 'mkdir', 'rm', 'stat',
+] as const satisfies readonly (keyof RemoteEngineApi)[];
+
+/**
+ * The remote's methods, each read once: every property read of a Comlink
+ * proxy makes a new proxy (registered for finalisation), which slowed every
+ * call down as they piled up.
+ */
+function methodsOf(proxy: Comlink.Remote<RemoteEngineApi>): Comlink.Remote<RemoteEngineApi> {
+  return Object.fromEntries(REMOTE_METHODS.map((name) => [name, proxy[name]])) as unknown as Comlink.Remote<RemoteEngineApi>;
 }
