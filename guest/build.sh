@@ -338,7 +338,7 @@ CONFIGURE_FLAGS=(--host=wasm32-unknown-wasi --build=x86_64-pc-linux-gnu
   "$PYMALLOC_FLAG" "--enable-big-digits=$PYBOX_BIGDIGITS")
 # configure's WASI default OPT is "-DNDEBUG -g -O3 -Wall"; the DWARF from -g only slowed the link
 # and wasm-opt (23 MB unstripped module) and is stripped from wasm/ anyway.
-CROSS_OPT="-DNDEBUG -O3 -Wall"
+CROSS_OPT="-DNDEBUG -O3 -Wall -flto=thin"
 CROSS_CFLAGS="-Wno-error=int-conversion -DSIZEOF_PTHREAD_T=4 -ffile-prefix-map=$WORK/="
 cross_build() {
   step_begin cross
