@@ -13,11 +13,14 @@ import { toJson } from '../json.js';
 import type { FileInfo } from '../types.js';
 import {
   installErrorTransfer,
+  reviveError,
   toWire,
   type RemoteEngineApi,
   type RemoteInitOptions,
   type ToolCallOutcome,
   type ToolCallRequest,
+  type ToFacade,
+  type ToWorker,
 } from './protocol.js';
 
 /** A started worker, whatever its kind (Web Worker, worker_threads). */
@@ -103,7 +106,7 @@ export class WorkerHost implements EngineHost {
     });
     const booting = this.guard(async () => {
       await this.remote.init(this.assets, { ...this.options, interruptFlag: this.interruptFlag });
-      await this.connectTools();
+      await this.connect();
       if (this.toolSpecs.size) await this.remote.defineTools([...this.toolSpecs.values()]);
     }).catch((e: unknown) => {
       worker.terminate();
@@ -195,6 +198,7 @@ export class WorkerHost implements EngineHost {
     );
     for (const reject of this.pending) reject(error);
     this.pending.clear();
+    this.execs.clear();
     this.running.clear();
     this.toolsInFlight = 0;
     this.interruptedAt = 0;
@@ -215,18 +219,41 @@ export class WorkerHost implements EngineHost {
     }
   }
 
-  /** Opens the tool-call channel to the current worker (see ToolPort). */
-  private async connectTools(): Promise<void> {
+  /** Opens the fast channel to the current worker (see FastPort in protocol.ts). */
+  private async connect(): Promise<void> {
     const channel = new MessageChannel();
     const port = channel.port1;
-    port.onmessage = (event: MessageEvent<ToolCallRequest[]>) => this.runTools(event.data, port);
+    port.onmessage = (event: MessageEvent<ToFacade>) => this.receive(event.data, port);
     (port as { unref?: () => void }).unref?.(); // Node: an idle channel keeps nothing alive
-    this.toolPort?.close();
-    this.toolPort = port;
-    await this.remote.connectTools(Comlink.transfer(channel.port2, [channel.port2]));
+    this.port?.close();
+    this.port = port;
+    await this.remote.connect(Comlink.transfer(channel.port2, [channel.port2]));
   }
 
-  private toolPort: MessagePort | undefined;
+  private port: MessagePort | undefined;
+
+  private receive(message: ToFacade, port: MessagePort): void {
+    this.alive();
+    if (message.t === 'calls') {
+      this.runTools(message.calls, port);
+      return;
+    }
+    const exec = this.execs.get(message.id);
+    if (!exec) return;
+    if (message.t === 'out') {
+      (message.stream === 'stdout' ? exec.onStdout : exec.onStderr)?.(message.text);
+      return;
+    }
+    this.execs.delete(message.id);
+    if (message.t === 'done') exec.resolve(message.result);
+    else exec.reject(reviveError(message.error));
+  }
+
+  /** Execs sent on the fast port, by id, until their result arrives. */
+  private readonly execs = new Map<
+    number,
+    { resolve: (r: ExecResult) => void; reject: (e: Error) => void; onStdout?: (t: string) => void; onStderr?: (t: string) => void }
+  >();
 
   /** Runs a batch of tool calls concurrently; outcomes go back in batches as they settle. */
   private runTools(calls: ToolCallRequest[], port: MessagePort): void {
@@ -240,14 +267,14 @@ export class WorkerHost implements EngineHost {
         .then((outcome) => {
           this.toolsInFlight = Math.max(0, this.toolsInFlight - 1);
           this.alive(); // the worker runs again from here
-          if (port !== this.toolPort) return; // the worker was replaced meanwhile
+          if (port !== this.port) return; // the worker was replaced meanwhile
           this.outcomes.push(outcome);
           if (this.outcomes.length === 1) {
             // One message for the outcomes of one turn (timers that expire together).
             const flush = () => {
               const batch = this.outcomes;
               this.outcomes = [];
-              port.postMessage(batch);
+              port.postMessage({ t: 'outcomes', outcomes: batch } satisfies ToWorker);
             };
             if (this.toolsInFlight > 0) void nextTurn().then(flush);
             else queueMicrotask(flush);
@@ -279,8 +306,6 @@ export class WorkerHost implements EngineHost {
   async exec(ctx: number, code: string, options: EngineExecOptions): Promise<ExecResult> {
     const execId = this.nextExecId++;
     const { onStdout, onStderr, signal } = options;
-    const seen = (fn?: (t: string) => void) => fn && ((t: string) => (this.alive(), fn(t)));
-    const output = onStdout || onStderr ? Comlink.proxy({ onStdout: seen(onStdout), onStderr: seen(onStderr) }) : undefined;
     const onAbort = () => {
       this.requestStop();
       void this.remote.abort(execId).catch(() => undefined);
@@ -291,21 +316,32 @@ export class WorkerHost implements EngineHost {
     this.alive();
     this.startWatchdog();
     try {
-      return await this.guard(() =>
-        this.remote.exec(
-          ctx,
-          code,
-          {
-            execId,
-            timeoutMs: options.timeoutMs,
-            wallTimeoutMs: options.wallTimeoutMs,
-            memoryBytes: options.memoryBytes,
-            filename: options.filename,
-          },
-          output,
-        ) as Promise<ExecResult>,
+      return await this.guard(
+        () =>
+          new Promise<ExecResult>((resolve, reject) => {
+            const port = this.port;
+            if (!port) return reject(new GuestCrashError('the PyBox worker is not connected'));
+            this.execs.set(execId, { resolve, reject, onStdout, onStderr });
+            const request: ToWorker = {
+              t: 'exec',
+              id: execId,
+              ctx,
+              code,
+              options: {
+                execId,
+                timeoutMs: options.timeoutMs,
+                wallTimeoutMs: options.wallTimeoutMs,
+                memoryBytes: options.memoryBytes,
+                filename: options.filename,
+              },
+              stdout: onStdout !== undefined,
+              stderr: onStderr !== undefined,
+            };
+            port.postMessage(request);
+          }),
       );
     } finally {
+      this.execs.delete(execId);
       signal?.removeEventListener('abort', onAbort);
       this.running.delete(execId);
       if (this.running.size === 0) this.interruptedAt = 0;
@@ -359,14 +395,14 @@ export class WorkerHost implements EngineHost {
 
   async close(): Promise<void> {
     this.fail(new BoxClosedError());
-    this.toolPort?.close();
+    this.port?.close();
     this.proxy[Comlink.releaseProxy]();
     this.worker.terminate();
   }
 }
 
 const REMOTE_METHODS = [
-  'init', 'connectTools', 'defineTools', 'createContext', 'deleteContext', 'exec', 'abort', 'abortAll',
+  'init', 'connect', 'defineTools', 'createContext', 'deleteContext', 'abort', 'abortAll',
   'set', 'get', 'protect', 'names', 'writeFile', 'readFile', 'readdir', 'mkdir', 'rm', 'stat',
 ] as const satisfies readonly (keyof RemoteEngineApi)[];
 

@@ -22,14 +22,27 @@ export interface ToolCallRequest {
 export type ToolCallOutcome = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: WireError };
 
 /**
- * Tool calls travel on their own MessagePort, one way each: the worker posts
- * `ToolCallRequest[]` batches (the calls of one tick), the facade posts back
- * `ToolCallOutcome[]` batches as they settle. No replies, no per-call
- * listeners (with Comlink, many concurrent calls would be quadratic).
+ * The hot path does not go through Comlink: execs, their output and tool
+ * calls travel on one MessagePort of their own, one way each, with no
+ * replies and no per-call listeners (Comlink adds both, and makes many
+ * concurrent calls quadratic). Messages in one direction keep their order,
+ * so an exec's output always arrives before its result.
  */
-export type ToolPort = MessagePort;
+export type FastPort = MessagePort;
 
-/** Exec options as they cross: callbacks are Comlink proxies, the signal stays behind. */
+/** Facade → worker on the {@link FastPort}. */
+export type ToWorker =
+  | { t: 'exec'; id: number; ctx: number; code: string; options: RemoteExecOptions; stdout: boolean; stderr: boolean }
+  | { t: 'outcomes'; outcomes: ToolCallOutcome[] };
+
+/** Worker → facade on the {@link FastPort}. */
+export type ToFacade =
+  | { t: 'out'; id: number; stream: 'stdout' | 'stderr'; text: string }
+  | { t: 'done'; id: number; result: ExecResult }
+  | { t: 'fail'; id: number; error: WireError }
+  | { t: 'calls'; calls: ToolCallRequest[] };
+
+/** Exec options as they cross (the signal stays behind; abort() reaches the worker instead). */
 export interface RemoteExecOptions {
   timeoutMs?: number;
   wallTimeoutMs?: number;
@@ -58,12 +71,11 @@ export interface RemoteInitOptions extends Omit<EngineOptions, 'mounts'> {
 /** The API a worker exposes (see worker/remote.ts). */
 export interface RemoteEngineApi {
   init(assets: GuestAssets, options: RemoteInitOptions): Promise<void>;
-  /** Hands the worker its end of the tool-call channel (see {@link ToolPort}). */
-  connectTools(port: ToolPort): void;
+  /** Hands the worker its end of the {@link FastPort}. */
+  connect(port: FastPort): void;
   defineTools(specs: RemoteToolSpec[]): void;
   createContext(parent?: number): number;
   deleteContext(ctx: number): void;
-  exec(ctx: number, code: string, options: RemoteExecOptions, output?: RemoteOutput): Promise<ExecResult>;
   abort(execId: number): void;
   abortAll(): void;
   set(ctx: number, name: string, value: unknown): void;

@@ -4,21 +4,21 @@
  * expose an instance of this class; neither adds logic of its own.
  */
 import { Engine } from '../engine/engine.js';
-import type { ExecResult, GuestAssets } from '../engine/engine.js';
+import type { GuestAssets } from '../engine/engine.js';
 import type { EngineMount } from '../engine/mounts.js';
 import { BoxClosedError, InvalidArgumentError } from '../errors.js';
 import type { FileInfo } from '../types.js';
 import type {
   RemoteEngineApi,
-  RemoteExecOptions,
   RemoteInitOptions,
-  RemoteOutput,
   RemoteToolSpec,
+  ToFacade,
   ToolCallOutcome,
   ToolCallRequest,
-  ToolPort,
+  ToWorker,
+  FastPort,
 } from './protocol.js';
-import { reviveError } from './protocol.js';
+import { reviveError, toWire } from './protocol.js';
 
 /** What a worker entry can add to the engine it serves. */
 export interface RemoteEngineOptions {
@@ -53,10 +53,18 @@ export class RemoteEngine implements RemoteEngineApi {
     this.engine = await Engine.create(assets, { ...engineOptions, mounts });
   }
 
-  connectTools(port: ToolPort): void {
+  connect(port: FastPort): void {
     this.port = port;
-    port.onmessage = (event: MessageEvent<ToolCallOutcome[]>) => this.deliver(event.data);
+    port.onmessage = (event: MessageEvent<ToWorker>) => {
+      const message = event.data;
+      if (message.t === 'exec') void this.exec(message);
+      else this.deliver(message.outcomes);
+    };
     (port as { unref?: () => void }).unref?.(); // Node: an idle channel keeps nothing alive
+  }
+
+  private post(message: ToFacade): void {
+    this.port?.postMessage(message);
   }
 
   defineTools(specs: RemoteToolSpec[]): void {
@@ -64,7 +72,7 @@ export class RemoteEngine implements RemoteEngineApi {
     this.e.defineTools(specs.map((spec) => ({ ...spec, sync: false, handler: (args) => this.callTool(spec.name, args) })));
   }
 
-  private port: ToolPort | null = null;
+  private port: FastPort | null = null;
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private outbox: ToolCallRequest[] = [];
   private nextCallId = 1;
@@ -79,7 +87,7 @@ export class RemoteEngine implements RemoteEngineApi {
         queueMicrotask(() => {
           const batch = this.outbox;
           this.outbox = [];
-          this.port?.postMessage(batch);
+          this.post({ t: 'calls', calls: batch });
         });
       }
     });
@@ -103,23 +111,29 @@ export class RemoteEngine implements RemoteEngineApi {
     this.e.deleteContext(ctx);
   }
 
-  async exec(ctx: number, code: string, options: RemoteExecOptions, output?: RemoteOutput): Promise<ExecResult> {
+  /** Runs an exec that arrived on the fast port; its output and outcome go back on it. */
+  private async exec(request: Extract<ToWorker, { t: 'exec' }>): Promise<void> {
+    const { id, ctx, code, options } = request;
     const abort = new AbortController();
     this.aborts.set(options.execId, abort);
-    const relay = output ? new OutputRelay(output) : undefined;
+    const relay = new OutputRelay((stream, text) => this.post({ t: 'out', id, stream, text }));
     try {
-      return await this.e.exec(ctx, code, {
+      const result = await this.e.exec(ctx, code, {
         timeoutMs: options.timeoutMs,
         wallTimeoutMs: options.wallTimeoutMs,
         memoryBytes: options.memoryBytes,
         filename: options.filename,
-        onStdout: relay && output?.onStdout ? (t) => relay.write('onStdout', t) : undefined,
-        onStderr: relay && output?.onStderr ? (t) => relay.write('onStderr', t) : undefined,
+        onStdout: request.stdout ? (t) => relay.write('stdout', t) : undefined,
+        onStderr: request.stderr ? (t) => relay.write('stderr', t) : undefined,
         signal: abort.signal,
       });
+      relay.close(); // the same port: every chunk arrives before the result
+      this.post({ t: 'done', id, result });
+    } catch (e) {
+      relay.close();
+      this.post({ t: 'fail', id, error: toWire(e) });
     } finally {
       this.aborts.delete(options.execId);
-      await relay?.close(); // every chunk reaches the caller before the result does
     }
   }
 
@@ -166,44 +180,37 @@ export class RemoteEngine implements RemoteEngineApi {
 /**
  * Streams output to the facade in batches: a message per write would flood
  * the channel when code prints in a loop. A batch leaves every 16 ms or
- * 64 KiB (messages post even while the guest keeps the worker busy).
+ * 64 KiB (messages post even while the guest keeps the worker busy), and as
+ * soon as the worker is free again (e.g. waiting on a tool).
  */
 class OutputRelay {
-  private stream: keyof RemoteOutput | null = null;
+  private stream: 'stdout' | 'stderr' | null = null;
   private buffer: string[] = [];
   private size = 0;
   private last = performance.now();
-  private readonly sent: Promise<void>[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly output: RemoteOutput) {}
+  constructor(private readonly send: (stream: 'stdout' | 'stderr', text: string) => void) {}
 
-  write(stream: keyof RemoteOutput, text: string): void {
+  write(stream: 'stdout' | 'stderr', text: string): void {
     if (stream !== this.stream) this.flush();
     this.stream = stream;
     this.buffer.push(text);
     this.size += text.length;
     if (this.size >= 65536 || performance.now() - this.last >= 16) this.flush();
-    // The rest leaves as soon as the worker is free again (e.g. waiting on a tool).
     else this.timer ??= setTimeout(() => this.flush(), 0);
   }
-
-  private timer: ReturnType<typeof setTimeout> | undefined;
 
   private flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const stream = this.stream;
-    if (stream && this.buffer.length) {
-      const sent = this.output[stream]?.(this.buffer.join(''));
-      if (sent) this.sent.push(Promise.resolve(sent).catch(() => undefined));
-    }
+    if (this.stream && this.buffer.length) this.send(this.stream, this.buffer.join(''));
     this.buffer = [];
     this.size = 0;
     this.last = performance.now();
   }
 
-  async close(): Promise<void> {
+  close(): void {
     this.flush();
-    await Promise.all(this.sent);
   }
 }
