@@ -296,6 +296,10 @@ static PyObject *m_pause(PyObject *self, PyObject *unused) {
 static PyObject *m_set_exceptions(PyObject *self, PyObject *args) {
     PyObject *timeout, *protected_;
     if (!PyArg_ParseTuple(args, "OO", &timeout, &protected_)) return NULL;
+    if (g_timeout_exc) { /* once, at driver import: user code cannot swap them */
+        PyErr_SetString(PyExc_PermissionError, "the limit exceptions are already set");
+        return NULL;
+    }
     Py_XSETREF(g_timeout_exc, Py_NewRef(timeout));
     Py_XSETREF(g_protected_exc, Py_NewRef(protected_));
     Py_RETURN_NONE;

@@ -35,6 +35,7 @@ const hostile: [string, string][] = [
   ['multiprocessing', 'import multiprocessing\nmultiprocessing.Process(target=print).start()'],
   ['signal.alarm', 'import signal\nsignal.alarm(1)'],
   ['lift the limits through a tool stub', 'import sys\ng = add.__globals__\nh = g["_call_tool"].__globals__["_host"]\nh.pause()'],
+  ['swap the time-limit exception', 'import sys\nf = sys._getframe()\nwhile f.f_back: f = f.f_back\nf.f_globals["_host"].set_exceptions(Exception, Exception)'],
   ['lift the limits from a frame', 'import sys\nf = sys._getframe()\nwhile f.f_back: f = f.f_back\nf.f_globals["_host"].pause()'],
   ['replace a tool through sys.modules', 'import sys, types\nm = types.ModuleType("tools")\nsys.modules["tools"] = m\nadd = lambda a, b: 0'],
   ['exit the process', 'import os\nos._exit(1)'],
