@@ -621,6 +621,10 @@ def _arg_types(spec):
     return out
 
 
+def _has_required_default(stub):
+    return any(d is _REQUIRED for d in (stub.__defaults__ or ()))
+
+
 def _check_args(name, args, types):
     for key, value in args.items():
         if value is _REQUIRED:
@@ -639,7 +643,8 @@ def _check_args(name, args, types):
 
 def _call_tool(name, args):
     spec = _tool_specs[name]
-    _check_args(name, args, spec["types"])
+    if spec["check"]:
+        _check_args(name, args, spec["types"])
     frame = sys._getframe(2)
     in_async = bool(frame.f_code.co_flags & _CO_ASYNC)
     if spec.get("sync"):
@@ -903,6 +908,19 @@ def _stop_loop(task):
 
 
 def _suspended(run, timeout):
+    unsent = run.unsent
+    if timeout is None and len(unsent) == 1 and unsent[0] in run.calls:
+        # The common case (`await tool(...)` in a loop): one request, encoded directly.
+        cid = unsent[0]
+        run.unsent = []
+        _call, tool, args = run.calls[cid]
+        try:
+            encoded = _dumps(args)
+        except (TypeError, ValueError) as e:
+            return _finished(run, TypeError(f"tool arguments must be JSON-serialisable ({e})"))
+        return f'{{"status":"suspended","requests":[{{"id":{cid},"tool":"{tool}","args":{encoded}}}]}}'.encode(
+            "utf-8", "surrogatepass"
+        )
     requests = []
     for cid in run.unsent:
         entry = run.calls.get(cid)
@@ -1192,7 +1210,10 @@ def define_tools(data):
     for name, stub in made.items():
         _tools[name] = stub
         spec = next(s for s in specs if s["name"] == name)
-        _tool_specs[name] = {"name": name, "sync": bool(spec.get("sync")), "types": _arg_types(spec)}
+        types = _arg_types(spec)
+        # Arguments need checking when the schema types them or a required one may be left out.
+        check = bool(types) or _has_required_default(made[name])
+        _tool_specs[name] = {"name": name, "sync": bool(spec.get("sync")), "types": types, "check": check}
         for ctx in _contexts.values():
             ctx.bind(name, stub, protect=True)
     return _answer({"status": "ok", "tools": sorted(made)})
