@@ -248,6 +248,17 @@ export class Engine {
     const wasi = { ...this.wasi.wasiImport } as Record<string, (...args: never[]) => unknown>;
     wasi.poll_oneoff = ((inPtr: number, outPtr: number, n: number, neventsPtr: number) =>
       this.pollOneoff(inPtr, outPtr, n, neventsPtr)) as never;
+    // The monotonic clock is read several times per exec and by every limit check: write it
+    // as two u32 halves (exact below 2^53 ns, i.e. 104 days) instead of through a BigInt.
+    const realtime = wasi.clock_time_get!;
+    wasi.clock_time_get = ((id: number, precision: bigint, ptr: number) => {
+      if (id !== 1) return realtime(id as never, precision as never, ptr as never);
+      const ns = Math.round(now() * 1e6);
+      const view = this.memoryView();
+      view.setUint32(ptr, ns % 4294967296, true);
+      view.setUint32(ptr + 4, Math.floor(ns / 4294967296), true);
+      return 0;
+    }) as never;
     // Sockets are not part of the sandbox: fail like an unsupported call instead of throwing.
     for (const name of ['sock_accept', 'sock_recv', 'sock_send', 'sock_shutdown']) wasi[name] = (() => 58) as never;
     return {
@@ -291,6 +302,15 @@ export class Engine {
     view.setUint8(outPtr + 10, 0);
     view.setUint32(neventsPtr, 1, true);
     return 0;
+  }
+
+  private view = new DataView(new ArrayBuffer(0));
+
+  /** A DataView of guest memory, renewed when the memory has grown. */
+  private memoryView(): DataView {
+    const buffer = this.abi.exports.memory.buffer;
+    if (this.view.buffer !== buffer) this.view = new DataView(buffer);
+    return this.view;
   }
 
   private attach(instance: WebAssembly.Instance, initialize: boolean): void {
