@@ -824,7 +824,7 @@ async def _adopt(coro, fut):
     Each future the coroutine yields is awaited here on its behalf."""
     while True:
         if fut is None:
-            await _yield_once()  # a bare `yield` (asyncio.sleep(0))
+            await _YieldOnce()  # a bare `yield` (asyncio.sleep(0))
         else:
             fut._asyncio_future_blocking = False  # the coroutine's own await set it
             try:
@@ -843,9 +843,6 @@ class _YieldOnce:
     def __await__(self):
         yield
 
-
-def _yield_once():
-    return _YieldOnce()
 
 
 def _step(run):

@@ -94,13 +94,8 @@ export function defineSecurity(engine: string, createBox: BoxFactory): void {
       expect(ok(await ctx.exec('1 + 1')).value).toBe(2);
     });
 
-    it('stops a loop that swallows every exception', async () => {
-      const code = 'while True:\n  try:\n    while True: pass\n  except BaseException:\n    pass';
-      await expect(ctx.exec(code, { timeoutMs: 300 })).rejects.toMatchObject({ name: 'TimeLimitError' });
-      expect(ok(await ctx.exec('2 + 2')).value).toBe(4);
-    });
-
     for (const [name, code] of [
+      ['a loop that swallows every exception', 'while True:\n  try:\n    while True: pass\n  except BaseException:\n    pass'],
       ['a loop in a comprehension', '[0 for _ in iter(int, 1)]'],
       ['catastrophic regex backtracking', 'import re\nre.match(r"(a+)+$", "a" * 40 + "b")'],
       ['a huge power', '10**10**8'],

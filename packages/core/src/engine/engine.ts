@@ -32,8 +32,8 @@ import {
 import { toJson } from '../json.js';
 import { now, sleepFor } from './clock.js';
 import {
+  guestToolSpec,
   IDENTIFIER,
-  isAsyncFunction,
   isThenable,
   settleError,
   settleValue,
@@ -479,27 +479,9 @@ export class Engine {
 
   /** Adds or replaces tools; each becomes a protected Python function in every context. */
   defineTools(tools: EngineTool[]): void {
-    const specs = tools.map((tool) => {
-      validateTool(tool);
-      return {
-        name: tool.name,
-        description: tool.description ?? '',
-        parameters: tool.parameters ?? { type: 'object', properties: {} },
-        sync: tool.sync ?? !isAsyncFunction(tool.handler),
-      };
-    });
-    this.check(this.call(() => this.abi.defineTools(specs)).answer, 'defineTools');
+    for (const tool of tools) validateTool(tool);
+    this.check(this.call(() => this.abi.defineTools(tools.map(guestToolSpec))).answer, 'defineTools');
     for (const tool of tools) this.tools.set(tool.name, tool);
-  }
-
-  /** The guest-side specs of every tool, for re-defining them after a restore. */
-  private toolSpecs(): object[] {
-    return [...this.tools.values()].map((tool) => ({
-      name: tool.name,
-      description: tool.description ?? '',
-      parameters: tool.parameters ?? { type: 'object', properties: {} },
-      sync: tool.sync ?? !isAsyncFunction(tool.handler),
-    }));
   }
 
   /** Runs a tool handler and turns whatever it does into a settled result. */
@@ -695,8 +677,7 @@ export class Engine {
     // The snapshot's contexts are the ones that exist now; tools defined since come back.
     this.contexts.clear();
     for (const id of snapshot.contexts) this.contexts.add(id);
-    const specs = this.toolSpecs();
-    if (specs.length) this.abi.defineTools(specs);
+    if (this.tools.size) this.abi.defineTools([...this.tools.values()].map(guestToolSpec));
     this.reseed();
   }
 }

@@ -19,6 +19,16 @@ export function isAsyncFunction(fn: unknown): boolean {
   return typeof fn === 'function' && fn.constructor?.name === 'AsyncFunction';
 }
 
+/** A tool as `pybox_define_tools` takes it: no handler, and whether Python may call it synchronously. */
+export function guestToolSpec(tool: EngineTool): object {
+  return {
+    name: tool.name,
+    description: tool.description ?? '',
+    parameters: tool.parameters ?? { type: 'object', properties: {} },
+    sync: tool.sync ?? !isAsyncFunction(tool.handler),
+  };
+}
+
 /** Whether a handler's return value is a promise (or any thenable). */
 export function isThenable(x: unknown): x is PromiseLike<unknown> {
   return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
