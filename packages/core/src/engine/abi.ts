@@ -24,10 +24,11 @@ export interface GuestExports {
   pybox_names(ctx: number): number;
   pybox_define_tools(ptr: number, len: number): number;
   pybox_reseed(ptr: number, len: number): number;
+  pybox_limits(deadlineMs: number, memoryBytes: number): void;
 }
 
 /** The ABI version this engine speaks. */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 /** A Python exception as the guest reports it. */
 export interface GuestError {
@@ -143,6 +144,11 @@ export class GuestAbi {
     new DataView(mem.buffer).setUint32(ptr, data.length, true);
     mem.set(data, ptr + 4);
     return ptr;
+  }
+
+  /** The limits of the next entry: a deadline on the guest's monotonic clock (ms, 0 = none) and an allocation cap. */
+  limits(deadlineMs: number, memoryBytes: number): void {
+    this.exports.pybox_limits(deadlineMs, memoryBytes);
   }
 
   init(): GuestReply {

@@ -239,7 +239,7 @@ export class Engine {
       const init = engine.abi.init().answer;
       if (init.status !== 'ok') throw engine.guestFailure(init, 'starting Python');
     }
-    engine.configure({ outputLimit: options.outputLimit, resultLimit: options.resultLimit });
+    engine.configure({ outputLimit: options.outputLimit, resultLimit: options.resultLimit, env: options.env ?? {} });
     if (!assets.image) engine.snapshot(); // what a trap restores (else the boot image is)
     return engine;
   }
@@ -339,8 +339,8 @@ export class Engine {
     }
   }
 
-  /** Box-wide output and result caps. */
-  configure(settings: { outputLimit?: number | undefined; resultLimit?: number | undefined }): void {
+  /** Box-wide output and result caps, and what Python sees as `os.environ`. */
+  configure(settings: { outputLimit?: number | undefined; resultLimit?: number | undefined; env?: Record<string, string> }): void {
     const clean = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
     this.check(this.call(() => this.abi.configure(clean)).answer, 'configure');
   }
@@ -370,7 +370,7 @@ export class Engine {
       if (this.lastSnapshot) this.restoreSync(this.lastSnapshot);
       else if (this.assets.image) this.restoreSync({ image: this.assets.image, contexts: [] });
       else return;
-      this.configure({ outputLimit: this.options.outputLimit, resultLimit: this.options.resultLimit });
+      this.configure({ outputLimit: this.options.outputLimit, resultLimit: this.options.resultLimit, env: this.options.env ?? {} });
       this.crashed = null;
     } catch {
       // stays crashed
@@ -389,6 +389,8 @@ export class Engine {
         return new ContextDisposedError();
       case 'ContextBusy':
         return new ContextBusyError();
+      case 'TimeLimitExceeded':
+        return new TimeLimitError(`${what} ran past its time limit (Python code such as a __repr__ or __del__ ran too long)`);
       case 'ValueError':
         if (what === 'defineTools') return new ToolDefinitionError(err.message);
         return new InvalidArgumentError(err.message);
@@ -542,13 +544,11 @@ export class Engine {
     const waits = new ToolWaits(options, started);
     this.running.add(ctx);
     try {
-      let answer = this.guestStep(sink, budget, (deadline) =>
-        this.abi.exec(ctx, code, {
-          deadline,
-          memoryBytes: options.memoryBytes ?? DEFAULT_MEMORY_BYTES,
-          filename: options.filename,
-        }),
-      );
+      const memoryBytes = options.memoryBytes ?? DEFAULT_MEMORY_BYTES;
+      let answer = this.guestStep(sink, budget, (deadline) => {
+        this.abi.limits(deadline, memoryBytes);
+        return this.abi.exec(ctx, code, { filename: options.filename });
+      });
       while (answer.status === 'suspended') {
         for (const req of answer.requests ?? []) waits.add(req.id, this.startTool(req));
         for (const [id, p] of this.early) {
@@ -562,9 +562,10 @@ export class Engine {
           this.call(() => this.abi.cancel(ctx));
           throw e;
         }
-        answer = this.guestStep(sink, budget, (deadline) =>
-          this.abi.resume(ctx, `{"results":[${results}],"deadline":${deadline}}`),
-        );
+        answer = this.guestStep(sink, budget, (deadline) => {
+          this.abi.limits(deadline, memoryBytes);
+          return this.abi.resume(ctx, `{"results":[${results}]}`);
+        });
       }
       return this.finish(answer, sink, options, started);
     } finally {
