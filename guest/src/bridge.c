@@ -369,7 +369,7 @@ static PyObject *call_sync(ToolObject *t, Buf *request, int in_async, Ctx *c) {
     PyObject *out = NULL;
     PyObject *pending = PyDict_Check(reply) ? PyDict_GetItemString(reply, "pending") : NULL;
     if (pending) {
-        if (!c || !c->run.active || !c->loop) {
+        if (!c || !c->run.active || !c->run.task) {
             PyErr_Format(PyExc_RuntimeError, "%U() returned a promise: write `await %U(...)`", t->name, t->name);
             goto end;
         }
@@ -444,7 +444,7 @@ static PyObject *tool_call(ToolObject *t, PyObject *args, PyObject *kwargs) {
             return out;
         }
     }
-    Run *r = c && c->run.active ? &c->run : NULL;
+    Run *r = c && c->run.active && c->run.task ? &c->run : NULL;
     if (!r || !c->loop || !c->sealed) {
         buf_free(&req);
         return PyErr_Format(PyExc_RuntimeError,

@@ -95,7 +95,7 @@ uint8_t *answer_ok(void);
 
 /* ---- encode.c ------------------------------------------------------------------------- */
 #define PYBOX_JSON_MAX_DEPTH 100
-#define PYBOX_MAX_SAFE_INT 9007199254740991LL
+#define PYBOX_MAX_SAFE_INT 9007199254740992LL /* 2**53: every integer up to it is exact as a double */
 /* Appends the JSON for `v`; 0 on success, -1 with a Python exception (TypeError for a type
  * JSON cannot carry, ValueError for depth, size, NaN or an integer past 2^53). No user code
  * runs: dict/list/str/int/float subclasses are read through the C structures. */

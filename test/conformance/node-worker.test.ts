@@ -2,6 +2,8 @@
 import { PyBox } from '@pybox/node';
 import { defineConformance } from './suite.js';
 import { defineSecurity } from './security.js';
+import { defineAttacks } from './attacks.js';
 
 defineConformance('node worker_threads', (options) => PyBox.create(options));
 defineSecurity('node worker_threads', (options) => PyBox.create(options));
+defineAttacks('node worker_threads', (options) => PyBox.create(options));

@@ -64,5 +64,7 @@ export function toEngineOptions(options: PyBoxOptions): EngineOptions {
     files: options.files,
     outputLimit: options.limits?.outputChars,
     resultLimit: options.limits?.resultChars,
+    timeoutMs: options.limits?.timeoutMs,
+    memoryBytes: options.limits?.memoryBytes,
   };
 }

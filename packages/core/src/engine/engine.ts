@@ -145,6 +145,13 @@ export interface EngineOptions {
   /** Cap on the characters of a result's value JSON and repr (default 1 MiB). */
   resultLimit?: number;
   /**
+   * CPU time in ms of a host call that is not an exec (`get`, `set`, `names`, deleting a
+   * context...): Python code such as a `__repr__` or `__del__` can run in them (default 30 s).
+   */
+  timeoutMs?: number;
+  /** Cap in bytes on the guest's allocations during host calls that are not execs (default 512 MiB). */
+  memoryBytes?: number;
+  /**
    * A shared flag another thread sets (`Atomics.store(flag, 0, 1)`) to stop a
    * running exec, even one stuck in a CPU-bound loop. Needs SharedArrayBuffer.
    */
@@ -239,7 +246,7 @@ export class Engine {
       const init = engine.abi.init().answer;
       if (init.status !== 'ok') throw engine.guestFailure(init, 'starting Python');
     }
-    engine.configure({ outputLimit: options.outputLimit, resultLimit: options.resultLimit, env: options.env ?? {} });
+    engine.configure(engine.settings());
     if (!assets.image) engine.snapshot(); // what a trap restores (else the boot image is)
     return engine;
   }
@@ -340,9 +347,27 @@ export class Engine {
   }
 
   /** Box-wide output and result caps, and what Python sees as `os.environ`. */
-  configure(settings: { outputLimit?: number | undefined; resultLimit?: number | undefined; env?: Record<string, string> }): void {
+  configure(settings: {
+    outputLimit?: number | undefined;
+    resultLimit?: number | undefined;
+    env?: Record<string, string>;
+    timeMs?: number | undefined;
+    memoryBytes?: number | undefined;
+  }): void {
     const clean = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
     this.check(this.call(() => this.abi.configure(clean)).answer, 'configure');
+  }
+
+  /** What `pybox_configure` gets: caps, the environment, the limits of host calls. */
+  private settings() {
+    const o = this.options;
+    return {
+      outputLimit: o.outputLimit,
+      resultLimit: o.resultLimit,
+      env: o.env ?? {},
+      timeMs: o.timeoutMs ?? 30_000,
+      memoryBytes: o.memoryBytes ?? DEFAULT_MEMORY_BYTES,
+    };
   }
 
   // ---- guard rails -------------------------------------------------------
@@ -370,7 +395,7 @@ export class Engine {
       if (this.lastSnapshot) this.restoreSync(this.lastSnapshot);
       else if (this.assets.image) this.restoreSync({ image: this.assets.image, contexts: [] });
       else return;
-      this.configure({ outputLimit: this.options.outputLimit, resultLimit: this.options.resultLimit, env: this.options.env ?? {} });
+      this.configure(this.settings());
       this.crashed = null;
     } catch {
       // stays crashed
