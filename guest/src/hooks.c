@@ -15,6 +15,7 @@
 static PyObject *g_stdout = NULL, *g_stderr = NULL;
 static PyObject *g_unraisablehook = NULL, *g_excepthook = NULL, *g_displayhook = NULL, *g_breakpointhook = NULL;
 static PyObject *g_set_asyncgen_hooks = NULL, *g_set_running_loop = NULL, *g_get_running_loop = NULL;
+static PyObject *g_gc_callbacks = NULL; /* the list the collector calls; one exec's must not run in another's */
 
 static int refuse(const char *what) {
     PyErr_Format(PyExc_PermissionError, "%s is not available in PyBox", what);
@@ -59,6 +60,9 @@ void hooks_reset_interpreter_state(void) {
     set_if_changed("excepthook", g_excepthook);
     set_if_changed("displayhook", g_displayhook);
     set_if_changed("breakpointhook", g_breakpointhook);
+    if (g_gc_callbacks && PyList_Check(g_gc_callbacks) && PyList_GET_SIZE(g_gc_callbacks) > 0) {
+        PyList_SetSlice(g_gc_callbacks, 0, PyList_GET_SIZE(g_gc_callbacks), NULL);
+    }
     if (g_get_running_loop) {
         PyObject *loop = PyObject_CallNoArgs(g_get_running_loop);
         if (loop && loop != Py_None) {
@@ -99,6 +103,9 @@ int hooks_init(void) {
     g_excepthook = sys_attr("__excepthook__");
     g_displayhook = sys_attr("__displayhook__");
     g_breakpointhook = sys_attr("__breakpointhook__");
+    PyObject *gc = PyImport_ImportModule("gc");
+    g_gc_callbacks = gc ? PyObject_GetAttrString(gc, "callbacks") : NULL;
+    Py_XDECREF(gc);
     PyObject *sys = PyImport_ImportModule("sys");
     g_set_asyncgen_hooks = sys ? PyObject_GetAttrString(sys, "set_asyncgen_hooks") : NULL;
     Py_XDECREF(sys);
@@ -110,7 +117,7 @@ int hooks_init(void) {
     g_set_running_loop = aio ? PyObject_GetAttrString(aio, "_set_running_loop") : NULL;
     g_get_running_loop = aio ? PyObject_GetAttrString(aio, "_get_running_loop") : NULL;
     Py_XDECREF(aio);
-    if (!g_stdout || !g_stderr || !g_unraisablehook || !g_excepthook || !g_displayhook || !g_breakpointhook ||
+    if (!g_stdout || !g_stderr || !g_gc_callbacks || !g_unraisablehook || !g_excepthook || !g_displayhook || !g_breakpointhook ||
         !g_set_asyncgen_hooks || !g_set_running_loop || !g_get_running_loop) {
         return -1;
     }

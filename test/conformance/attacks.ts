@@ -94,8 +94,13 @@ export function defineAttacks(engine: string, createBox: BoxFactory): void {
       it('puts back sys.stdout and the sys hooks for the next exec of any context', async () => {
         const a = await s.box.createContext();
         const b = await s.box.createContext();
-        ok(await a.exec('import sys, io\nsys.stdout = io.StringIO()\nsys.unraisablehook = lambda u: print("leak", u.object)'));
-        const r = ok(await b.exec('print("to the host")'));
+        ok(
+          await a.exec(
+            'import sys, io, gc\nsys.stdout = io.StringIO()\nsys.unraisablehook = lambda u: print("leak", u.object)\n' +
+              'gc.callbacks.append(lambda phase, info: print("spy", sys._getframe(1).f_globals.get("secret")))',
+          ),
+        );
+        const r = ok(await b.exec('secret = "s3"\nimport gc\ngc.collect()\nprint("to the host")'));
         expect(r.stdout).toBe('to the host\n');
       });
 
