@@ -358,7 +358,7 @@ static PyObject *sealed_call(Ctx *c, const char *fn, PyObject *arg) {
 }
 
 /* The host's synchronous answer: [u32 len][JSON {ok,value}|{ok:false,error}|{pending:id}]. */
-static PyObject *call_sync(ToolObject *t, Buf *request, int in_async, Ctx *c) {
+static PyObject *call_sync(ToolObject *t, Buf *request, PyObject *args_json, int in_async, Ctx *c) {
     uint8_t *res = host_call_tool(request->data, (int32_t)request->len);
     if (!res) return NULL; /* the host cannot answer now: the caller goes asynchronous */
     uint32_t n;
@@ -374,7 +374,7 @@ static PyObject *call_sync(ToolObject *t, Buf *request, int in_async, Ctx *c) {
             goto end;
         }
         PyObject *fut = PyObject_CallMethod(c->loop, "create_future", NULL);
-        PyObject *entry = fut ? PyTuple_Pack(2, fut, t->name) : NULL;
+        PyObject *entry = fut ? PyTuple_Pack(3, fut, t->name, args_json) : NULL;
         if (entry && PyDict_SetItem(c->run.calls, pending, entry) == 0) out = sealed_call(c, "_await", fut);
         Py_XDECREF(entry);
         Py_XDECREF(fut);
@@ -437,15 +437,22 @@ static PyObject *tool_call(ToolObject *t, PyObject *args, PyObject *kwargs) {
         Py_DECREF(code);
     }
     PyObject *out = NULL;
+    PyObject *json = PyBytes_FromStringAndSize(req.data + args_at, (Py_ssize_t)(req.len - args_at - 1));
+    if (!json) {
+        buf_free(&req);
+        return NULL;
+    }
     if (t->sync) {
-        out = call_sync(t, &req, in_async, c);
+        out = call_sync(t, &req, json, in_async, c);
         if (out || PyErr_Occurred()) {
+            Py_DECREF(json);
             buf_free(&req);
             return out;
         }
     }
     Run *r = c && c->run.active && c->run.task ? &c->run : NULL;
     if (!r || !c->loop || !c->sealed) {
+        Py_DECREF(json);
         buf_free(&req);
         return PyErr_Format(PyExc_RuntimeError,
                             "%U() is asynchronous here: write `await %U(...)` (top-level await works; "
@@ -454,9 +461,8 @@ static PyObject *tool_call(ToolObject *t, PyObject *args, PyObject *kwargs) {
     }
     PyObject *fut = PyObject_CallMethod(c->loop, "create_future", NULL);
     PyObject *id = fut ? PyLong_FromLongLong(g_next_call_id++) : NULL;
-    PyObject *json = id ? PyBytes_FromStringAndSize(req.data + args_at, (Py_ssize_t)(req.len - args_at - 1)) : NULL;
-    PyObject *entry = json ? PyTuple_Pack(3, id, t->name, json) : NULL;
-    PyObject *call = entry ? PyTuple_Pack(2, fut, t->name) : NULL;
+    PyObject *entry = id ? PyTuple_Pack(3, id, t->name, json) : NULL;
+    PyObject *call = entry ? PyTuple_Pack(3, fut, t->name, json) : NULL;
     if (call && PyDict_SetItem(r->calls, id, call) == 0 && PyList_Append(r->unsent, entry) == 0) {
         out = sealed_call(c, "_await", fut);
     }

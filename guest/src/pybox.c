@@ -501,3 +501,52 @@ EXPORT("pybox_reseed") uint8_t *pybox_reseed(const char *seed, int32_t len) {
     PyErr_Clear();
     LEAVE(answer_ok());
 }
+
+static int state_of(Ctx *c, void *arg) {
+    Buf *b = arg;
+    if (b->len && b->data[b->len - 1] == '}') buf_putc(b, ',');
+    buf_puts(b, "{\"id\":");
+    buf_put_i64(b, c->id);
+    buf_puts(b, ",\"parent\":");
+    buf_put_i64(b, c->parent);
+    buf_puts(b, ",\"suspended\":");
+    buf_puts(b, c->run.active && c->run.task ? "true" : "false");
+    buf_puts(b, ",\"pending\":[");
+    if (c->run.active && c->run.calls) {
+        PyObject *id, *entry;
+        Py_ssize_t pos = 0;
+        int first = 1;
+        while (PyDict_Next(c->run.calls, &pos, &id, &entry)) {
+            if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) < 3) continue;
+            if (!first) buf_putc(b, ',');
+            first = 0;
+            buf_puts(b, "{\"id\":");
+            buf_put_i64(b, PyLong_AsLongLong(id));
+            buf_puts(b, ",\"tool\":");
+            buf_put_json_str(b, PyTuple_GET_ITEM(entry, 1), -1);
+            buf_puts(b, ",\"args\":");
+            PyObject *json = PyTuple_GET_ITEM(entry, 2);
+            buf_put(b, PyBytes_AS_STRING(json), (size_t)PyBytes_GET_SIZE(json));
+            buf_putc(b, '}');
+        }
+        PyErr_Clear();
+    }
+    buf_puts(b, "]}");
+    return 0;
+}
+
+/* {contexts:[{id, parent, suspended, pending:[{id, tool, args}]}]}: what a snapshot holds, for
+ * a host that restores it (the pending calls are the ones it must answer again). */
+EXPORT("pybox_state") uint8_t *pybox_state(void) {
+    ENTRY(NULL);
+    Buf b;
+    buf_init(&b);
+    buf_puts(&b, "{\"status\":\"ok\",\"contexts\":[");
+    Buf items;
+    buf_init(&items);
+    ctx_each(state_of, &items);
+    if (items.len) buf_put(&b, items.data, items.len);
+    buf_free(&items);
+    buf_puts(&b, "]}");
+    LEAVE(answer_buf(&b));
+}

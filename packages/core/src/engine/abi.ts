@@ -25,6 +25,7 @@ export interface GuestExports {
   pybox_define_tools(ptr: number, len: number): number;
   pybox_reseed(ptr: number, len: number): number;
   pybox_limits(deadlineMs: number, memoryBytes: number): void;
+  pybox_state(): number;
 }
 
 /** The ABI version this engine speaks. */
@@ -57,6 +58,8 @@ export interface GuestAnswer {
   wakeAfterMs?: number;
   id?: number;
   names?: string[];
+  /** `pybox_state`: the live contexts, and the calls a suspended exec waits on. */
+  contexts?: { id: number; parent: number; suspended: boolean; pending: ToolRequest[] }[];
   protected?: string[];
   bytes?: boolean;
   jsonError?: string;
@@ -208,6 +211,11 @@ export class GuestAbi {
 
   defineTools(specs: object[]): GuestReply {
     return this.withInputs([JSON.stringify(specs)], (p, l) => this.exports.pybox_define_tools(p!, l!));
+  }
+
+  /** The live contexts and the tool calls each suspended exec still waits on. */
+  state(): GuestReply {
+    return this.read(this.exports.pybox_state());
   }
 
   reseed(seed: Uint8Array): GuestReply {
