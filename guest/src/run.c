@@ -2,12 +2,12 @@
  * Running user code: exec, resume, cancel.
  *
  * C runs user code itself — PyEval_EvalCode for plain code; for code that awaits, a Task of
- * the context's event loop driven by loop.run_forever() — so no driver frame is ever above
+ * the context's event loop, stepped by the loop's _pybox_step() — so no driver frame is ever above
  * user code. Top-level code that awaits therefore runs inside an asyncio Task, like the body
  * of `async def main()`: TaskGroup, asyncio.timeout and current_task() work at top level.
  *
- * The loop's selector raises Suspend when nothing is ready: the exec then answers
- * `suspended` with the tool calls made since (and the next timer), and resume() completes
+ * When nothing is ready the step returns: the exec then answers `suspended` with the tool
+ * calls made since (and the next timer), and resume() completes
  * their Futures and runs the loop again. Errors are described here in plain data (type
  * names, messages, frames — user __str__ runs from C, under the entry's limits) and the
  * driver only turns that into traceback text.
@@ -22,8 +22,8 @@ Py_ssize_t g_result_limit = 1 << 20;
 static PyObject *g_base_events = NULL, *g_time_mod = NULL, *g_suspend_fn = NULL, *g_stop_fn = NULL,
                 *g_noop_fn = NULL, *g_value_name = NULL, *g_builtins_mod = NULL;
 
-static PyObject *str_run_forever = NULL, *str_stepping = NULL, *str_done = NULL, *str_result = NULL,
-                *str_loop_name = NULL;
+static PyObject *str_step = NULL, *str_done = NULL, *str_result = NULL, *str_loop_name = NULL;
+static PyObject *g_set_running_loop_fn = NULL, *g_set_asyncgen_hooks_fn = NULL, *g_heappop = NULL;
 
 #define MAX_CHAIN 32
 #define MAX_FRAMES 100
@@ -285,7 +285,8 @@ static int ensure_loop(Ctx *c) {
     if (PyDict_SetItemString(ns, "__builtins__", g_builtins_mod) < 0 ||
         PyDict_SetItemString(ns, "__name__", str_loop_name) < 0 ||
         PyDict_SetItemString(ns, "_base_events", g_base_events) < 0 ||
-        PyDict_SetItemString(ns, "_time", g_time_mod) < 0 || PyDict_SetItemString(ns, "_suspend", g_suspend_fn) < 0) {
+        PyDict_SetItemString(ns, "_time", g_time_mod) < 0 || PyDict_SetItemString(ns, "_suspend", g_suspend_fn) < 0 ||
+        PyDict_SetItemString(ns, "_heappop", g_heappop) < 0) {
         Py_DECREF(ns);
         return -1;
     }
@@ -298,6 +299,17 @@ static int ensure_loop(Ctx *c) {
     PyObject *cls = PyDict_GetItemString(ns, "Loop");
     PyObject *loop = cls ? PyObject_CallNoArgs(cls) : NULL;
     if (!loop) {
+        Py_DECREF(ns);
+        return -1;
+    }
+    /* the loop runs for good: is_running() is true and run_forever() refuses, as in any
+     * coroutine; C sets it as the running loop around each step */
+    PyObject *one = PyLong_FromLong(1);
+    int rc = one ? PyObject_SetAttrString(loop, "_thread_id", one) : -1;
+    if (rc == 0) rc = PyObject_SetAttrString(loop, "_pybox_stepping", Py_True); /* select() never waits */
+    Py_XDECREF(one);
+    if (rc < 0) {
+        Py_DECREF(loop);
         Py_DECREF(ns);
         return -1;
     }
@@ -470,32 +482,52 @@ static uint8_t *suspended_answer(Ctx *c, PyObject *timeout) {
 }
 
 
+/* Makes the context's loop the running one, with its asyncgen hooks (entry_end puts both back). */
+static int enter_loop(Ctx *c) {
+    PyObject *r = PyObject_CallOneArg(g_set_running_loop_fn, c->loop);
+    if (!r) return -1;
+    Py_DECREF(r);
+    PyObject *first = PyObject_GetAttrString(c->loop, "_asyncgen_firstiter_hook");
+    PyObject *fin = first ? PyObject_GetAttrString(c->loop, "_asyncgen_finalizer_hook") : NULL;
+    r = fin ? PyObject_CallFunctionObjArgs(g_set_asyncgen_hooks_fn, first, fin, NULL) : NULL;
+    Py_XDECREF(first);
+    Py_XDECREF(fin);
+    if (!r) return -1;
+    Py_DECREF(r);
+    return 0;
+}
+
 /* Runs the context's loop until the exec's task is done or must wait for the host. */
 static uint8_t *step(Ctx *c) {
     Run *r = &c->run;
+    if (enter_loop(c) < 0) goto loop_failed;
     for (int rounds = 0;; rounds++) {
-        if (PyObject_SetAttr(c->loop, str_stepping, Py_True) < 0) goto loop_failed;
-        PyObject *res = PyObject_CallMethodNoArgs(c->loop, str_run_forever);
+        PyObject *res = PyObject_CallMethodNoArgs(c->loop, str_step);
         if (!res) {
-            if (PyErr_ExceptionMatches(g_Suspend)) {
+            if (PyErr_ExceptionMatches(g_Suspend)) { /* a select() that was asked to wait */
                 PyObject *exc = PyErr_GetRaisedException();
                 PyObject *args = ((PyBaseExceptionObject *)exc)->args;
-                PyObject *timeout = args && PyTuple_Check(args) && PyTuple_GET_SIZE(args) == 1
-                                        ? PyTuple_GET_ITEM(args, 0)
-                                        : Py_None;
-                Py_INCREF(timeout);
+                res = args && PyTuple_Check(args) && PyTuple_GET_SIZE(args) == 1 ? PyTuple_GET_ITEM(args, 0) : Py_None;
+                Py_INCREF(res);
                 Py_DECREF(exc);
-                if (g_entry->stopped) { /* the stop fired inside the loop's own code */
-                    Py_DECREF(timeout);
-                    r->stale = 1;
-                    run_reset(c);
-                    return answer_time_limit();
-                }
-                uint8_t *ans = suspended_answer(c, timeout);
-                Py_DECREF(timeout);
-                return ans;
+            } else {
+                goto loop_failed;
             }
-            goto loop_failed;
+        }
+        if (res != Py_None) {
+            double t = PyFloat_AsDouble(res);
+            Py_DECREF(res);
+            if (PyErr_Occurred()) goto loop_failed;
+            if (g_entry->stopped) { /* the stop fired inside the loop's own code */
+                r->stale = 1;
+                run_reset(c);
+                return answer_time_limit();
+            }
+            PyObject *timeout = t >= 0 ? PyFloat_FromDouble(t) : Py_NewRef(Py_None);
+            if (!timeout) goto loop_failed;
+            uint8_t *ans = suspended_answer(c, timeout);
+            Py_DECREF(timeout);
+            return ans;
         }
         Py_DECREF(res);
         PyObject *done = PyObject_CallMethodNoArgs(r->task, str_done);
@@ -663,8 +695,16 @@ int run_init(PyObject *driver) {
     g_base_events = PyImport_ImportModule("asyncio.base_events");
     g_time_mod = PyImport_ImportModule("time");
     g_builtins_mod = PyImport_ImportModule("builtins");
-    str_run_forever = PyUnicode_InternFromString("run_forever");
-    str_stepping = PyUnicode_InternFromString("_pybox_stepping");
+    str_step = PyUnicode_InternFromString("_pybox_step");
+    PyObject *aio = PyImport_ImportModule("_asyncio");
+    g_set_running_loop_fn = aio ? PyObject_GetAttrString(aio, "_set_running_loop") : NULL;
+    Py_XDECREF(aio);
+    PyObject *sys = PyImport_ImportModule("sys");
+    g_set_asyncgen_hooks_fn = sys ? PyObject_GetAttrString(sys, "set_asyncgen_hooks") : NULL;
+    Py_XDECREF(sys);
+    PyObject *heapq = PyImport_ImportModule("heapq");
+    g_heappop = heapq ? PyObject_GetAttrString(heapq, "heappop") : NULL;
+    Py_XDECREF(heapq);
     str_done = PyUnicode_InternFromString("done");
     str_result = PyUnicode_InternFromString("result");
     str_loop_name = PyUnicode_InternFromString("pybox_loop");
@@ -674,7 +714,7 @@ int run_init(PyObject *driver) {
     PyObject *src = PyObject_GetAttrString(driver, "LOOP_SOURCE");
     g_loop_code = src ? Py_CompileString(PyUnicode_AsUTF8(src), "<pybox>", Py_file_input) : NULL;
     Py_XDECREF(src);
-    if (!g_Suspend || !g_suspend_fn || !g_stop_fn || !g_noop_fn || !g_value_name || !g_base_events || !g_time_mod ||
+    if (!g_Suspend || !g_suspend_fn || !g_set_running_loop_fn || !g_set_asyncgen_hooks_fn || !g_heappop || !g_stop_fn || !g_noop_fn || !g_value_name || !g_base_events || !g_time_mod ||
         !g_builtins_mod || !g_drv_compile || !g_drv_format || !g_drv_tools || !g_loop_code) {
         return -1;
     }

@@ -39,6 +39,27 @@ class Loop(_base_events.BaseEventLoop):
         super().__init__()
         self._selector = Selector(self)
 
+    def _pybox_step(self):
+        """Runs what is ready (and timers that are due) until nothing is: run_forever without
+        its per-call setup and without waiting. Returns None once stop() was called (the exec's
+        task is done), else the seconds until the next timer (-1.0: none): the exec then waits
+        on the host. C sets the running loop around it."""
+        while True:
+            if self._stopping:
+                self._stopping = False
+                return None
+            if not self._ready:
+                scheduled = self._scheduled
+                while scheduled and scheduled[0]._cancelled:
+                    self._timer_cancelled_count -= 1
+                    _heappop(scheduled)._scheduled = False
+                if not scheduled:
+                    return -1.0
+                timeout = scheduled[0]._when - self.time()
+                if timeout > 0:
+                    return timeout
+            self._run_once()
+
     def _process_events(self, event_list):
         pass
 
