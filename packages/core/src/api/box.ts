@@ -4,7 +4,8 @@
  * reject them, and delegates the work to an {@link EngineHost}.
  */
 import { Context } from './context.js';
-import { BoxClosedError, InvalidArgumentError, ToolDefinitionError } from './errors.js';
+import { BoxClosedError, InvalidArgumentError, ToolDefinitionError } from '../errors.js';
+import { PendingCalls } from '../pending.js';
 import type { EngineHost } from './host.js';
 import {
   DEFAULT_LIMITS,
@@ -15,7 +16,15 @@ import {
   type ToolDefinition,
 } from './types.js';
 
-/** Async access to the box's virtual filesystem (`/data`, `/tmp`, `/out`; `/lib` is read-only). */
+/**
+ * Async access to the box's virtual filesystem (`/data`, `/tmp`, `/out`; `/lib` is read-only).
+ *
+ * @example
+ * ```ts
+ * await box.fs.writeFile('/data/in.csv', 'a,b\n1,2\n')
+ * const text = await box.fs.readText('/out/report.txt')
+ * ```
+ */
 export interface BoxFileSystem {
   /** Writes a file (strings as UTF-8), creating parent folders. */
   writeFile(path: string, data: Uint8Array | string): Promise<void>;
@@ -54,7 +63,7 @@ export abstract class PyBoxBase {
   /** The limits in force (defaults filled in). */
   readonly limits: Required<Limits>;
   private closed = false;
-  private readonly pending = new Set<(e: Error) => void>();
+  private readonly pending = new PendingCalls({ mapError: (e) => (this.closed ? new BoxClosedError() : e) });
   private readonly contexts = new Set<Context>();
 
   /** @internal Use `PyBox.create()`. */
@@ -125,8 +134,9 @@ export abstract class PyBoxBase {
       throw new InvalidArgumentError('parent must be a live context of this box');
     }
     const id = await this.track(() => this.host.createContext(parent?.id));
-    const ctx = new Context(this, id, options.name ?? `context-${id}`, {
+    const ctx = new Context(id, options.name ?? `context-${id}`, {
       host: this.host,
+      limits: this.limits,
       track: (fn) => this.track(fn),
       forget: (c) => this.contexts.delete(c),
     });
@@ -148,9 +158,7 @@ export abstract class PyBoxBase {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const error = new BoxClosedError();
-    for (const reject of this.pending) reject(error);
-    this.pending.clear();
+    this.pending.rejectAll(new BoxClosedError());
     this.contexts.clear();
     await this.host.close();
   }
@@ -163,26 +171,7 @@ export abstract class PyBoxBase {
   /** Runs a host call so that close() can reject it, and a closed box refuses it. */
   private track<T>(fn: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new BoxClosedError());
-    return new Promise<T>((resolve, reject) => {
-      const fail = (e: Error) => reject(e);
-      this.pending.add(fail);
-      let op: Promise<T>;
-      try {
-        op = fn();
-      } catch (e) {
-        op = Promise.reject(e);
-      }
-      op.then(
-        (v) => {
-          this.pending.delete(fail);
-          resolve(v);
-        },
-        (e: unknown) => {
-          this.pending.delete(fail);
-          reject(this.closed ? new BoxClosedError() : e);
-        },
-      );
-    });
+    return this.pending.track(fn);
   }
 }
 

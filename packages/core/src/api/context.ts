@@ -2,14 +2,18 @@
  * `Context`: one set of Python globals inside a box. State persists from one
  * exec to the next.
  */
-import type { PyBoxBase } from './box.js';
-import { ContextBusyError, ContextDisposedError, InvalidArgumentError } from './errors.js';
+import { ContextBusyError, ContextDisposedError, InvalidArgumentError } from '../errors.js';
 import type { EngineHost } from './host.js';
-import type { ExecOptions, ExecResult } from './types.js';
+import type { ExecOptions, ExecResult, Limits } from './types.js';
 
-/** @internal What a context needs from its box. */
+/**
+ * What a context needs from its box.
+ * @internal
+ */
 export interface ContextLink {
   host: EngineHost;
+  /** The box's limits (defaults filled in). */
+  limits: Required<Limits>;
   track<T>(fn: () => Promise<T>): Promise<T>;
   forget(ctx: Context): void;
 }
@@ -39,9 +43,7 @@ export class Context {
 
   /** @internal Use `box.createContext()`. */
   constructor(
-    /** The box this context belongs to. */
-    readonly box: PyBoxBase,
-    /** The guest's id for this context. */
+    /** The engine's id for this context. */
     readonly id: number,
     /** A label for debugging. */
     readonly name: string,
@@ -82,7 +84,7 @@ export class Context {
       }
     }
     if (this.busy) throw new ContextBusyError();
-    const limits = this.box.limits;
+    const limits = this.link.limits;
     this.busy = true;
     try {
       return await this.link.track(() =>

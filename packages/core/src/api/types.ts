@@ -1,9 +1,9 @@
 /**
  * The public option and result types shared by every runtime.
  */
-import type { ExecResult, JsonSchemaObject } from './engine/engine.js';
+import type { ExecResult, GuestError, JsonSchemaObject } from '../engine/types.js';
 
-export type { ExecResult, JsonSchemaObject };
+export type { ExecResult, GuestError, JsonSchemaObject };
 
 /**
  * A host function Python can call. It appears in every context as a Python

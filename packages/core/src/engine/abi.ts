@@ -1,7 +1,15 @@
 /**
  * Typed bindings over the guest ABI (guest/ABI.md). This is the only module
- * that knows about guest pointers, lengths and the result buffer layout.
+ * that knows about guest pointers, lengths, the result buffer layout and
+ * the names the guest gives its failures.
  */
+import {
+  ContextBusyError,
+  ContextDisposedError,
+  InvalidArgumentError,
+  PythonError,
+  ToolDefinitionError,
+} from '../errors.js';
 
 /** The wasm exports of a PyBox guest. */
 export interface GuestExports {
@@ -208,3 +216,54 @@ export class GuestAbi {
     return this.withInputs([seed], (p, l) => this.exports.pybox_reseed(p!, l!));
   }
 }
+
+/**
+ * The typed error for a failed guest call other than a Python exception of
+ * user code: an unknown context, a busy one, a refused argument.
+ *
+ * @param what the call that failed, e.g. `defineTools`
+ */
+export function answerError(answer: GuestAnswer, what: string): Error {
+  const err = answer.error ?? { type: 'Error', message: 'unknown failure', traceback: '' };
+  switch (err.type) {
+    case 'UnknownContext':
+      return new ContextDisposedError();
+    case 'ContextBusy':
+      return new ContextBusyError();
+    case 'ValueError':
+      if (what === 'defineTools') return new ToolDefinitionError(err.message);
+      return new InvalidArgumentError(err.message);
+    default:
+      return new PythonError(err.type, err.message, err.traceback);
+  }
+}
+
+/** How an exec's error answer is to be read. */
+export type ExecFailure = 'internal' | 'unknown-context' | 'busy' | 'time-limit' | 'interrupted' | 'python';
+
+/** Classifies an exec answer with `status: "error"`. */
+export function execFailure(answer: GuestAnswer): ExecFailure {
+  if (answer.internal) return 'internal';
+  switch (answer.error?.type) {
+    case 'UnknownContext':
+      return 'unknown-context';
+    case 'ContextBusy':
+      return 'busy';
+    case 'TimeLimitExceeded':
+      return 'time-limit';
+    case 'KeyboardInterrupt':
+      return 'interrupted';
+    default:
+      return 'python';
+  }
+}
+
+/** What the `interrupted` import answers the guest. */
+export const InterruptAnswer = {
+  /** Go on. */
+  none: 0,
+  /** Stop: the guest raises KeyboardInterrupt (at every check until the exec ends). */
+  stop: 1,
+  /** A sleep was cut short at the CPU deadline: the guest raises its time limit now. */
+  deadline: 2,
+} as const;

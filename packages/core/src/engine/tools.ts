@@ -1,12 +1,13 @@
 /**
- * Host tools as the engine runs them: checking definitions, turning what a
- * handler does into a result for the guest, and waiting on the calls of an
- * exec together with what else can end the wait.
+ * Host tools as the engine runs them: checking definitions, running
+ * handlers and turning what they do into results for the guest, and waiting
+ * on the calls of an exec together with what else can end the wait.
  */
 import { AbortedError, ToolDefinitionError, WallTimeLimitError } from '../errors.js';
 import { toJson } from '../json.js';
+import type { ToolRequest } from './abi.js';
 import { now } from './clock.js';
-import type { EngineExecOptions, EngineTool } from './engine.js';
+import type { EngineExecOptions, EngineTool } from './types.js';
 
 /** A Python identifier (ASCII): tool, parameter and value names. */
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -49,6 +50,77 @@ export function settleError(id: number, e: unknown): Settled {
   const err = e instanceof Error ? e : new Error(String(e));
   const error = { name: String(err.name || 'Error'), message: String(err.message) };
   return { id, json: `{"id":${id},"ok":false,"error":${JSON.stringify(error)}}` };
+}
+
+/**
+ * The box's tools and the calls they are running: starts handlers for the
+ * guest's requests, and answers synchronous calls (`call_tool`).
+ *
+ * @example
+ * ```ts
+ * const tools = new ToolRunner()
+ * tools.define([{ name: 'add', handler: ({ a, b }) => Number(a) + Number(b) }])
+ * const settled = tools.start({ id: 1, tool: 'add', args: { a: 1, b: 2 } })
+ * ```
+ */
+export class ToolRunner {
+  private readonly tools = new Map<string, EngineTool>();
+  /** Tool calls started synchronously whose handler returned a Promise. */
+  private readonly early = new Map<number, Promise<Settled>>();
+  private nextEarlyId = -1;
+
+  /** Adds or replaces tools (the guest has accepted their specs). */
+  define(tools: EngineTool[]): void {
+    for (const tool of tools) this.tools.set(tool.name, tool);
+  }
+
+  /** The specs of every tool, for defining them again in a restored guest. */
+  specs(): object[] {
+    return [...this.tools.values()].map(guestToolSpec);
+  }
+
+  /** Runs a tool handler and turns whatever it does into a settled result. */
+  start(req: ToolRequest): Promise<Settled> | Settled {
+    const tool = this.tools.get(req.tool);
+    if (!tool) return settleError(req.id, Object.assign(new Error(`unknown tool ${req.tool}`), { name: 'ToolError' }));
+    let out: unknown;
+    try {
+      out = tool.handler(req.args);
+    } catch (e) {
+      return settleError(req.id, e);
+    }
+    if (isThenable(out)) {
+      return Promise.resolve(out).then(
+        (value) => settleValue(req.id, value, req.tool),
+        (e) => settleError(req.id, e),
+      );
+    }
+    return settleValue(req.id, out, req.tool);
+  }
+
+  /**
+   * The `call_tool` import: a tool called without `await` from Python.
+   * `put` copies the answer into guest memory and returns its pointer.
+   */
+  callSync(requestJson: string, put: (json: string) => number): number {
+    const req = JSON.parse(requestJson) as { tool: string; args: Record<string, unknown> };
+    const id = this.nextEarlyId--;
+    const started = this.start({ id, tool: req.tool, args: req.args });
+    if (started instanceof Promise) {
+      // The handler went async after all: keep its promise and let Python await it.
+      this.early.set(id, started);
+      return put(`{"pending":${id}}`);
+    }
+    return put(started.json);
+  }
+
+  /** Hands the promises of synchronous calls that went async to the exec that awaits them. */
+  takeEarly(into: ToolWaits): void {
+    for (const [id, p] of this.early) {
+      this.early.delete(id);
+      into.add(id, p);
+    }
+  }
 }
 
 /**

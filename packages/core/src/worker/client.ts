@@ -4,13 +4,14 @@
  * sure nothing hangs: when the worker dies or the host closes, every
  * pending call rejects.
  */
+import type { EngineHost } from '../api/host.js';
+import type { FileInfo } from '../api/types.js';
 import * as Comlink from '../comlink.js';
-import type { EngineExecOptions, EngineTool, ExecResult, GuestAssets } from '../engine/engine.js';
 import { nextTurn, validateTool } from '../engine/tools.js';
+import type { EngineExecOptions, EngineTool, ExecResult, GuestAssets } from '../engine/types.js';
 import { BoxClosedError, GuestCrashError } from '../errors.js';
-import type { EngineHost } from '../host.js';
 import { toJson } from '../json.js';
-import type { FileInfo } from '../types.js';
+import { PendingCalls } from '../pending.js';
 import {
   installErrorTransfer,
   reviveError,
@@ -22,8 +23,18 @@ import {
   type ToFacade,
   type ToWorker,
 } from './protocol.js';
+import { Watchdog } from './watchdog.js';
 
-/** A started worker, whatever its kind (Web Worker, worker_threads). */
+/**
+ * A started worker, whatever its kind (Web Worker, worker_threads).
+ *
+ * @example
+ * ```ts
+ * const worker = new Worker(url, { type: 'module' })
+ * const handle: WorkerHandle = { endpoint: worker, terminate: () => worker.terminate(),
+ *   onDeath: (cb) => worker.addEventListener('error', (e) => cb(new Error(e.message))) }
+ * ```
+ */
 export interface WorkerHandle {
   /** The Comlink endpoint of the worker. */
   endpoint: Comlink.Endpoint;
@@ -39,11 +50,6 @@ export interface WorkerHandle {
 
 installErrorTransfer();
 
-/** How much longer than its time limit an exec may keep the worker busy before a hard stop. */
-const HARD_STOP_GRACE_MS = 2000;
-/** How long an interrupted exec may keep the worker busy before a hard stop (no SharedArrayBuffer). */
-const INTERRUPT_GRACE_MS = 500;
-
 /**
  * An {@link EngineHost} whose engine runs in a worker.
  *
@@ -52,6 +58,11 @@ const INTERRUPT_GRACE_MS = 500;
  * and starts a fresh one from the boot image: the box stays usable, its
  * tools and initial files come back, and its contexts are gone (their
  * handles reject with `ContextDisposedError`).
+ *
+ * @example
+ * ```ts
+ * const host = await WorkerHost.start(spawnWorker, assets, toEngineOptions(options))
+ * ```
  */
 export class WorkerHost implements EngineHost {
   private worker!: WorkerHandle;
@@ -60,16 +71,11 @@ export class WorkerHost implements EngineHost {
   private ready: Promise<void> = Promise.resolve();
   private readonly handlers = new Map<string, EngineTool['handler']>();
   private readonly toolSpecs = new Map<string, Omit<EngineTool, 'handler'>>();
-  private readonly pending = new Set<(e: Error) => void>();
+  private readonly pending = new PendingCalls({ onBusy: () => this.worker.ref?.(), onIdle: () => this.worker.unref?.() });
   private readonly resetListeners: (() => void)[] = [];
   private nextExecId = 1;
   private dead: Error | null = null;
-  /** Watchdog state: running execs (id → time limit), tool calls in progress, the last sign of life. */
-  private readonly running = new Map<number, number>();
-  private toolsInFlight = 0;
-  private lastSignal = 0;
-  private interruptedAt = 0;
-  private watchdog: ReturnType<typeof setInterval> | undefined;
+  private readonly watchdog = new Watchdog((reason) => void this.hardStop(reason));
 
   /**
    * Set to stop a CPU-bound exec from this thread. Needs SharedArrayBuffer
@@ -125,67 +131,20 @@ export class WorkerHost implements EngineHost {
   private fail(error: Error): void {
     if (this.dead) return;
     this.dead = error;
-    for (const reject of this.pending) reject(error);
-    this.pending.clear();
-    this.stopWatchdog();
+    this.pending.rejectAll(error);
+    this.watchdog.stop();
     this.worker?.unref?.();
   }
 
   /** Runs a remote call that rejects if the worker dies, is replaced, or the host closes first. */
   private guard<T>(fn: () => Promise<T>): Promise<T> {
     if (this.dead) return Promise.reject(this.dead);
-    return new Promise<T>((resolve, reject) => {
-      if (this.pending.size === 0) this.worker.ref?.();
-      this.pending.add(reject);
-      const settle = () => {
-        this.pending.delete(reject);
-        if (this.pending.size === 0) this.worker.unref?.();
-      };
-      fn().then(
-        (v) => {
-          settle();
-          resolve(v);
-        },
-        (e: unknown) => {
-          settle();
-          reject(e);
-        },
-      );
-    });
+    return this.pending.track(fn);
   }
 
   /** `guard` for calls that need a booted worker (they wait out a restart). */
   private call<T>(fn: (remote: Comlink.Remote<RemoteEngineApi>) => Promise<T>): Promise<T> {
     return this.ready.then(() => this.guard(() => fn(this.remote)));
-  }
-
-  // ---- watchdog ----------------------------------------------------------
-
-  private alive(): void {
-    this.lastSignal = performance.now();
-  }
-
-  private startWatchdog(): void {
-    if (this.watchdog !== undefined) return;
-    this.watchdog = setInterval(() => this.checkWatchdog(), 100);
-    (this.watchdog as { unref?: () => void }).unref?.();
-  }
-
-  private stopWatchdog(): void {
-    clearInterval(this.watchdog);
-    this.watchdog = undefined;
-  }
-
-  private checkWatchdog(): void {
-    if (this.running.size === 0) return this.stopWatchdog();
-    if (this.toolsInFlight > 0) return; // the worker is waiting on us, not busy
-    const busy = performance.now() - this.lastSignal;
-    const limit = Math.max(...this.running.values());
-    if (busy > limit + HARD_STOP_GRACE_MS) {
-      void this.hardStop(`the exec kept running ${Math.round(busy)} ms, past its time limit, inside code that cannot be interrupted`);
-    } else if (this.interruptedAt && performance.now() - this.interruptedAt > INTERRUPT_GRACE_MS) {
-      void this.hardStop('the exec was interrupted while running code that does not check for interrupts');
-    }
   }
 
   /** Replaces a worker that cannot be stopped from inside with a fresh one. */
@@ -196,13 +155,9 @@ export class WorkerHost implements EngineHost {
     const error = new GuestCrashError(
       `${reason}. The worker was stopped and restarted: tools and the box's initial files are kept, contexts are gone`,
     );
-    for (const reject of this.pending) reject(error);
-    this.pending.clear();
+    this.pending.rejectAll(error);
     this.execs.clear();
-    this.running.clear();
-    this.toolsInFlight = 0;
-    this.interruptedAt = 0;
-    this.stopWatchdog();
+    this.watchdog.reset();
     for (const listener of this.resetListeners) listener();
     await this.boot().catch(() => undefined);
   }
@@ -233,7 +188,7 @@ export class WorkerHost implements EngineHost {
   private port: MessagePort | undefined;
 
   private receive(message: ToFacade, port: MessagePort): void {
-    this.alive();
+    this.watchdog.alive();
     if (message.t === 'calls') {
       this.runTools(message.calls, port);
       return;
@@ -258,15 +213,14 @@ export class WorkerHost implements EngineHost {
   /** Runs a batch of tool calls concurrently; outcomes go back in batches as they settle. */
   private runTools(calls: ToolCallRequest[], port: MessagePort): void {
     for (const call of calls) {
-      this.toolsInFlight++;
+      this.watchdog.toolStarted();
       this.callTool(call.name, call.args)
         .then(
           (value): ToolCallOutcome => ({ id: call.id, ok: true, value }),
           (e: unknown): ToolCallOutcome => ({ id: call.id, ok: false, error: toWire(e) }),
         )
         .then((outcome) => {
-          this.toolsInFlight = Math.max(0, this.toolsInFlight - 1);
-          this.alive(); // the worker runs again from here
+          this.watchdog.toolEnded(); // the worker runs again from here
           if (port !== this.port) return; // the worker was replaced meanwhile
           this.outcomes.push(outcome);
           if (this.outcomes.length === 1) {
@@ -276,7 +230,7 @@ export class WorkerHost implements EngineHost {
               this.outcomes = [];
               port.postMessage({ t: 'outcomes', outcomes: batch } satisfies ToWorker);
             };
-            if (this.toolsInFlight > 0) void nextTurn().then(flush);
+            if (this.watchdog.toolsRunning) void nextTurn().then(flush);
             else queueMicrotask(flush);
           }
         });
@@ -312,9 +266,7 @@ export class WorkerHost implements EngineHost {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     await this.ready;
-    this.running.set(execId, options.timeoutMs ?? 0);
-    this.alive();
-    this.startWatchdog();
+    this.watchdog.execStarted(execId, options.timeoutMs ?? 0);
     try {
       return await this.guard(
         () =>
@@ -343,16 +295,14 @@ export class WorkerHost implements EngineHost {
     } finally {
       this.execs.delete(execId);
       signal?.removeEventListener('abort', onAbort);
-      this.running.delete(execId);
-      if (this.running.size === 0) this.interruptedAt = 0;
-      this.alive();
+      this.watchdog.execEnded(execId);
     }
   }
 
   /** Asks running code to stop: through the shared flag when there is one, else by the watchdog. */
   private requestStop(): void {
     if (this.interruptFlag) Atomics.store(this.interruptFlag, 0, 1); // reaches CPU-bound code too
-    else if (this.running.size > 0) this.interruptedAt = performance.now();
+    else this.watchdog.interrupted();
   }
 
   set(ctx: number, name: string, value: unknown): Promise<void> {

@@ -1,12 +1,24 @@
 /**
- * The wire protocol between a facade and an engine in a worker: the remote
- * API's shape, and how errors cross (typed, with their Python details).
+ * The wire protocol between a facade (client.ts) and an engine in a worker
+ * (remote.ts), for Web Workers and worker_threads alike. Two channels:
+ *
+ * - **Comlink** is the control channel: `init`, `connect`, tool definitions,
+ *   contexts, values (`set`/`get`/`protect`/`names`), the filesystem and
+ *   aborts. These are request/response calls, and Comlink gives them typed
+ *   proxies and error transfer ({@link installErrorTransfer}) for free.
+ * - **The fast port** ({@link FastPort}), a MessagePort of its own, carries
+ *   the hot path: execs, their streamed output and their tool calls, one way
+ *   each, with no replies and no per-call listeners (Comlink adds both and
+ *   makes many concurrent calls quadratic; measured in bench/). Messages in
+ *   one direction keep their order, so an exec's output always arrives
+ *   before its result.
+ *
  * Imported by both ends, so both register the same transfer handler.
  */
 import * as Comlink from '../comlink.js';
-import { errorClasses, PyBoxError, PythonError } from '../errors.js';
-import type { EngineOptions, EngineTool, ExecResult, GuestAssets } from '../engine/engine.js';
-import type { FileInfo } from '../types.js';
+import type { FileInfo } from '../api/types.js';
+import { errorClasses, PythonError } from '../errors.js';
+import type { EngineOptions, EngineTool, ExecResult, GuestAssets } from '../engine/types.js';
 
 /** A tool definition as it crosses: no handler, the worker calls back by name. */
 export type RemoteToolSpec = Omit<EngineTool, 'handler'>;
@@ -21,13 +33,7 @@ export interface ToolCallRequest {
 /** The outcome of a tool call crossing back to the worker. */
 export type ToolCallOutcome = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: WireError };
 
-/**
- * The hot path does not go through Comlink: execs, their output and tool
- * calls travel on one MessagePort of their own, one way each, with no
- * replies and no per-call listeners (Comlink adds both, and makes many
- * concurrent calls quadratic). Messages in one direction keep their order,
- * so an exec's output always arrives before its result.
- */
+/** The hot-path channel (see the module comment): execs, output and tool calls. */
 export type FastPort = MessagePort;
 
 /** Facade → worker on the {@link FastPort}. */
@@ -118,7 +124,15 @@ export function toWire(e: unknown): WireError {
   return { name: 'Error', message: String(e) };
 }
 
-/** Makes thrown errors cross with their class and Python details (both ends call this). */
+/**
+ * Makes thrown errors cross Comlink with their class and Python details (both ends call this).
+ *
+ * @example
+ * ```ts
+ * installErrorTransfer()
+ * Comlink.expose(new RemoteEngine())
+ * ```
+ */
 export function installErrorTransfer(): void {
   const builtin = Comlink.transferHandlers.get('throw');
   if (!builtin || (builtin as { pybox?: boolean }).pybox) return;
@@ -132,5 +146,3 @@ export function installErrorTransfer(): void {
   };
   Comlink.transferHandlers.set('throw', handler as unknown as Comlink.TransferHandler<unknown, unknown>);
 }
-
-export { PyBoxError };

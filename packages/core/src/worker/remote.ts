@@ -3,11 +3,11 @@
  * {@link RemoteEngineApi}. Both the Web Worker and the worker_threads entry
  * expose an instance of this class; neither adds logic of its own.
  */
+import type { FileInfo } from '../api/types.js';
 import { Engine } from '../engine/engine.js';
-import type { GuestAssets } from '../engine/engine.js';
-import type { EngineMount } from '../engine/mounts.js';
+import type { EngineMount } from '../engine/mount-router.js';
+import type { GuestAssets } from '../engine/types.js';
 import { BoxClosedError, InvalidArgumentError } from '../errors.js';
-import type { FileInfo } from '../types.js';
 import type {
   RemoteEngineApi,
   RemoteInitOptions,
@@ -20,7 +20,14 @@ import type {
 } from './protocol.js';
 import { reviveError, toWire } from './protocol.js';
 
-/** What a worker entry can add to the engine it serves. */
+/**
+ * What a worker entry can add to the engine it serves.
+ *
+ * @example
+ * ```ts
+ * Comlink.expose(new RemoteEngine({ createMounts: (specs) => specs.map(toMount) }), endpoint)
+ * ```
+ */
 export interface RemoteEngineOptions {
   /**
    * Builds the engine's mounts from the specs `init` receives as
@@ -29,7 +36,15 @@ export interface RemoteEngineOptions {
   createMounts?: (specs: unknown[]) => EngineMount[];
 }
 
-/** Serves one engine to one facade. */
+/**
+ * Serves one engine to one facade (the worker side of the protocol).
+ *
+ * @example
+ * ```ts
+ * installErrorTransfer()
+ * Comlink.expose(new RemoteEngine())
+ * ```
+ */
 export class RemoteEngine implements RemoteEngineApi {
   private engine: Engine | null = null;
   private readonly aborts = new Map<number, AbortController>();
