@@ -22,6 +22,7 @@ function jsFiles(dir: string): string[] {
 const PUBLIC_VALUES = [
   'AbortedError',
   'BoxClosedError',
+  'CallbackError',
   'Context',
   'ContextBusyError',
   'ContextDisposedError',

@@ -30,6 +30,7 @@ export {
 export {
   AbortedError,
   BoxClosedError,
+  CallbackError,
   ContextBusyError,
   ContextDisposedError,
   GuestCrashError,
@@ -39,4 +40,6 @@ export {
   TimeLimitError,
   ToolDefinitionError,
   WallTimeLimitError,
+  type CallbackName,
+  type CrashReason,
 } from './errors.js';

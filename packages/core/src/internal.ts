@@ -13,6 +13,7 @@
  */
 export { PyBoxBase } from './api/box.js';
 export type { EngineHost } from './api/host.js';
+export { checkBoxOptions } from './api/validate.js';
 export { toEngineOptions } from './browser/pybox.js';
 export { loadAssets, type AssetUrls } from './browser/assets.js';
 export { Engine } from './engine/engine.js';
@@ -20,13 +21,16 @@ export { InThreadHost } from './engine/in-thread-host.js';
 export { VirtualFileSystem, STDLIB_PATH, WRITABLE_DIRS, type FileStat } from './engine/fs.js';
 export type { EngineMount } from './engine/mount-router.js';
 export { hostApiPath, resolvePath } from './engine/paths.js';
+export { ExecSignals, type BusyState, type GuestActivity } from './engine/signals.js';
 export type {
+  EncodedValue,
   EngineExecOptions,
   EngineOptions,
   EngineTool,
   ExecResult,
   GuestAssets,
   JsonSchemaObject,
+  ResetInfo,
 } from './engine/types.js';
 export { ABI_VERSION, type GuestError, type ToolRequest } from './engine/abi.js';
 export { errorClasses } from './errors.js';

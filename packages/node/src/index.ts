@@ -15,6 +15,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Limits, PyBoxOptions } from '@pybox/core';
 import {
+  checkBoxOptions,
   Engine,
   InThreadHost,
   PyBoxBase,
@@ -31,6 +32,7 @@ import { createMounts, validateMounts, type MountSpec } from './host-mount/index
 export {
   AbortedError,
   BoxClosedError,
+  CallbackError,
   Context,
   ContextBusyError,
   ContextDisposedError,
@@ -44,6 +46,8 @@ export {
   ToolDefinitionError,
   WallTimeLimitError,
   type BoxFileSystem,
+  type CallbackName,
+  type CrashReason,
   type ContextOptions,
   type ExecOptions,
   type ExecResult,
@@ -92,6 +96,7 @@ export interface NodePyBoxOptions extends PyBoxOptions {
 export class PyBox extends PyBoxBase {
   /** Starts a box: loads (once per process) and instantiates the guest, defines the tools. */
   static async create(options: NodePyBoxOptions = {}): Promise<PyBox> {
+    checkBoxOptions(options, ['inThread', 'mounts']);
     const mountSpecs = validateMounts(options.mounts);
     const assets = await loadAssets();
     const engineOptions = toEngineOptions(options);

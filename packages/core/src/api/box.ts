@@ -1,20 +1,17 @@
 /**
  * `PyBox`: the public facade, identical on every runtime. It validates
- * input, applies limits, tracks every pending call so that `close()` can
- * reject them, and delegates the work to an {@link EngineHost}.
+ * input (validate.ts), applies limits, owns the failure domains (each exec
+ * has its own stop; handles know the box's generation) and tracks every
+ * pending call so that `close()` can reject them; an {@link EngineHost}
+ * does the work.
  */
-import { Context } from './context.js';
-import { BoxClosedError, InvalidArgumentError, ToolDefinitionError } from '../errors.js';
+import type { ResetInfo } from '../engine/types.js';
+import { BoxClosedError, ContextDisposedError, InvalidArgumentError } from '../errors.js';
 import { PendingCalls } from '../pending.js';
+import { Context, type ExecStop } from './context.js';
 import type { EngineHost } from './host.js';
-import {
-  DEFAULT_LIMITS,
-  type ContextOptions,
-  type FileInfo,
-  type Limits,
-  type PyBoxOptions,
-  type ToolDefinition,
-} from './types.js';
+import { DEFAULT_LIMITS, type ContextOptions, type FileInfo, type Limits, type PyBoxOptions, type ToolDefinition } from './types.js';
+import { checkFileData, checkLimits, checkOptions, checkPath, checkRmOptions, checkTools } from './validate.js';
 
 /**
  * Async access to the box's virtual filesystem (`/data`, `/tmp`, `/out`; `/lib` is read-only).
@@ -65,6 +62,11 @@ export abstract class PyBoxBase {
   private closed = false;
   private readonly pending = new PendingCalls({ mapError: (e) => (this.closed ? new BoxClosedError() : e) });
   private readonly contexts = new Set<Context>();
+  /** The stops of the execs running now: `interrupt()` and `close()` reach exactly these. */
+  private readonly running = new Set<ExecStop>();
+  /** Bumped whenever the guest is replaced: handles from an older generation are dead. */
+  private generation = 0;
+  private lastReset: ResetInfo | null = null;
 
   /** @internal Use `PyBox.create()`. */
   protected constructor(
@@ -72,26 +74,34 @@ export abstract class PyBoxBase {
     limits: Limits,
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...definedOnly(limits) };
-    host.onReset?.(() => {
-      // A hard stop replaced the engine: its contexts no longer exist.
-      for (const ctx of this.contexts) ctx.invalidate();
+    host.onReset((info) => {
+      // A trap or a hard stop replaced the guest: its contexts no longer exist.
+      this.generation++;
+      this.lastReset = info;
       this.contexts.clear();
     });
-    const fsCall = <T>(fn: () => Promise<T>) => this.track(fn);
     this.fs = {
-      writeFile: (path, data) => fsCall(() => host.writeFile(path, data)),
-      readFile: (path) => fsCall(() => host.readFile(path)),
-      readText: async (path) => new TextDecoder().decode(await fsCall(() => host.readFile(path))),
-      readdir: (path) => fsCall(() => host.readdir(path)),
-      mkdir: (path) => fsCall(() => host.mkdir(path)),
-      rm: (path, options) => fsCall(() => host.rm(path, options)),
-      stat: (path) => fsCall(() => host.stat(path)),
+      writeFile: async (path, data) => {
+        checkPath(path);
+        checkFileData(data);
+        return this.track(() => host.writeFile(path, data));
+      },
+      readFile: async (path) => this.track(() => host.readFile(checkPath(path))),
+      readText: async (path) => new TextDecoder().decode(await this.track(() => host.readFile(checkPath(path)))),
+      readdir: async (path) => this.track(() => host.readdir(checkPath(path))),
+      mkdir: async (path) => this.track(() => host.mkdir(checkPath(path))),
+      rm: async (path, options) => {
+        checkPath(path);
+        const checked = checkRmOptions(options);
+        return this.track(() => host.rm(path, checked));
+      },
+      stat: async (path) => this.track(() => host.stat(checkPath(path))),
     };
   }
 
   /**
    * Wraps an engine host in the facade and applies the options. Runtimes
-   * call this from their `PyBox.create()`.
+   * call this from their `PyBox.create()`, after `checkBoxOptions`.
    * @internal
    */
   protected static async open<T extends PyBoxBase>(
@@ -99,10 +109,9 @@ export abstract class PyBoxBase {
     host: EngineHost,
     options: PyBoxOptions,
   ): Promise<T> {
-    validateLimits(options.limits ?? {});
-    const box = make(host, options.limits ?? {});
+    const box = make(host, checkLimits(options.limits));
     try {
-      if (options.tools?.length) await box.defineTools(options.tools);
+      if (options.tools !== undefined) await box.defineTools(options.tools);
     } catch (e) {
       await box.close();
       throw e;
@@ -114,13 +123,17 @@ export abstract class PyBoxBase {
    * Adds a tool to every context (existing and future). Redefining a name replaces it.
    * @throws ToolDefinitionError when the definition is invalid
    */
-  defineTool(tool: ToolDefinition): Promise<void> {
+  async defineTool(tool: ToolDefinition): Promise<void> {
     return this.defineTools([tool]);
   }
 
-  /** Adds several tools at once. */
-  defineTools(tools: ToolDefinition[]): Promise<void> {
-    if (!Array.isArray(tools)) return Promise.reject(new ToolDefinitionError('tools must be an array'));
+  /**
+   * Adds several tools at once.
+   * @throws ToolDefinitionError when `tools` is not an array or a definition is invalid
+   */
+  async defineTools(tools: ToolDefinition[]): Promise<void> {
+    checkTools(tools);
+    if (tools.length === 0) return;
     return this.track(() => this.host.defineTools(tools.map((t) => ({ ...t }))));
   }
 
@@ -128,25 +141,50 @@ export abstract class PyBoxBase {
    * Creates an execution context: its own Python globals. With `parent`,
    * names it lacks are looked up in the parent when used (live inheritance).
    */
-  async createContext(options: ContextOptions = {}): Promise<Context> {
-    const parent = options.parent;
-    if (parent !== undefined && !(parent instanceof Context && this.contexts.has(parent))) {
+  async createContext(options?: ContextOptions): Promise<Context> {
+    const { name, parent } = checkOptions<ContextOptions>(options, ['name', 'parent'], 'createContext options');
+    if (name !== undefined && typeof name !== 'string') {
+      throw new InvalidArgumentError(`createContext options.name must be a string, got a ${typeof name}`);
+    }
+    if (parent !== undefined && !(parent instanceof Context && this.contexts.has(parent) && parent.isLive)) {
       throw new InvalidArgumentError('parent must be a live context of this box');
     }
+    const generation = this.generation;
     const id = await this.track(() => this.host.createContext(parent?.id));
-    const ctx = new Context(id, options.name ?? `context-${id}`, {
+    if (generation !== this.generation) throw this.lostError();
+    const ctx = new Context(id, name ?? `context-${id}`, {
       host: this.host,
       limits: this.limits,
+      generation,
+      currentGeneration: () => this.generation,
+      lostError: () => this.lostError(),
       track: (fn) => this.track(fn),
       forget: (c) => this.contexts.delete(c),
+      startExec: (stop) => {
+        if (this.closed) throw new BoxClosedError();
+        this.running.add(stop);
+        return () => this.running.delete(stop);
+      },
     });
     this.contexts.add(ctx);
     return ctx;
   }
 
-  /** Stops the running exec(s) of this box as soon as possible; they reject with `AbortedError`. */
+  /** Why handles of an older generation are dead. */
+  private lostError(): ContextDisposedError {
+    const info = this.lastReset;
+    if (!info) return new ContextDisposedError();
+    return new ContextDisposedError(
+      `this context was lost when the box restarted its guest (${info.reason}; ${info.contextsLost} context(s) lost): create a new one with box.createContext()`,
+    );
+  }
+
+  /**
+   * Stops the execs of this box that are running now (none started later); they reject with
+   * `AbortedError`. Other work of the box (contexts, files, tools) is untouched.
+   */
   interrupt(): void {
-    if (!this.closed) this.host.interrupt();
+    for (const stop of [...this.running]) stop('interrupted: box.interrupt() was called while it ran');
   }
 
   /** Whether `close()` was called. */
@@ -158,6 +196,8 @@ export abstract class PyBoxBase {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const stop of [...this.running]) stop('the box was closed');
+    this.running.clear();
     this.pending.rejectAll(new BoxClosedError());
     this.contexts.clear();
     await this.host.close();
@@ -177,14 +217,4 @@ export abstract class PyBoxBase {
 
 function definedOnly(limits: Limits): Limits {
   return Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) as Limits;
-}
-
-function validateLimits(limits: Limits): void {
-  if (typeof limits !== 'object' || limits === null) throw new InvalidArgumentError('limits must be an object');
-  for (const [key, value] of Object.entries(limits)) {
-    if (!(key in DEFAULT_LIMITS)) throw new InvalidArgumentError(`unknown limit "${key}"`);
-    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
-      throw new InvalidArgumentError(`limits.${key} must be a positive number, got ${String(value)}`);
-    }
-  }
 }

@@ -3,7 +3,7 @@
  * whether the engine runs on this thread or behind a worker boundary.
  * Transports implement it; they carry calls, they don't decide anything.
  */
-import type { EngineExecOptions, EngineTool, ExecResult } from '../engine/types.js';
+import type { EncodedValue, EngineExecOptions, EngineTool, ExecResult, ResetInfo } from '../engine/types.js';
 import type { FileInfo } from './types.js';
 
 /**
@@ -22,10 +22,10 @@ export interface EngineHost {
   createContext(parent?: number): Promise<number>;
   /** Deletes a context. */
   deleteContext(ctx: number): Promise<void>;
-  /** Runs code in a context, servicing its tool calls. */
+  /** Runs code in a context, servicing its tool calls; `options.signal` stops this exec only. */
   exec(ctx: number, code: string, options: EngineExecOptions): Promise<ExecResult>;
-  /** Binds a JSON value (or bytes) to a name. */
-  set(ctx: number, name: string, value: unknown): Promise<void>;
+  /** Binds a value (JSON text the facade encoded, or bytes) to a name. */
+  set(ctx: number, name: string, value: EncodedValue): Promise<void>;
   /** Reads a name as JSON (or bytes). */
   get(ctx: number, name: string): Promise<unknown>;
   /** Protects a name from rebinding by Python code. */
@@ -44,10 +44,8 @@ export interface EngineHost {
   rm(path: string, options?: { recursive?: boolean; force?: boolean }): Promise<void>;
   /** Type and size of a path, or null. */
   stat(path: string): Promise<FileInfo | null>;
-  /** Stops the running exec(s) as soon as possible. */
-  interrupt(): void;
   /** Releases the engine; pending calls reject. */
   close(): Promise<void>;
-  /** Registers a callback for when the engine was replaced after a hard stop and its contexts are gone. */
-  onReset?(listener: () => void): void;
+  /** Registers a callback for when the guest was replaced (a trap, a hard stop) and its contexts are gone. */
+  onReset(listener: (info: ResetInfo) => void): void;
 }

@@ -5,6 +5,7 @@
 import { PyBoxBase } from '../api/box.js';
 import type { EngineHost } from '../api/host.js';
 import type { Limits, PyBoxOptions } from '../api/types.js';
+import { checkBoxOptions } from '../api/validate.js';
 import { Engine } from '../engine/engine.js';
 import { InThreadHost } from '../engine/in-thread-host.js';
 import type { EngineOptions } from '../engine/types.js';
@@ -41,6 +42,7 @@ export interface BrowserPyBoxOptions extends PyBoxOptions {
 export class PyBox extends PyBoxBase {
   /** Starts a box: loads (once per page) and instantiates the guest, defines the tools. */
   static async create(options: BrowserPyBoxOptions = {}): Promise<PyBox> {
+    checkBoxOptions(options, ['inThread', 'assets']);
     const assets = await loadAssets(options.assets);
     const engineOptions = toEngineOptions(options);
     let host: EngineHost;

@@ -14,11 +14,20 @@ import { VirtualFileSystem } from './fs.js';
 import { applyImage, encodeImage } from './image.js';
 import { OutputRouter } from './output.js';
 import { TrapGuard } from './recovery.js';
+import { ExecSignals } from './signals.js';
 import { captureMemory, restoreMemory, type CleanState } from './snapshot.js';
 import { guestToolSpec, IDENTIFIER, ToolRunner, validateTool } from './tools.js';
-import type { EngineExecOptions, EngineOptions, EngineTool, ExecResult, GuestAssets } from './types.js';
+import type {
+  EncodedValue,
+  EngineExecOptions,
+  EngineOptions,
+  EngineTool,
+  ExecResult,
+  GuestAssets,
+  ResetInfo,
+} from './types.js';
 import { adoptInstance, createWasi, wasiImports } from './wasi.js';
-import { ContextDisposedError, InvalidArgumentError, PyBoxError } from '../errors.js';
+import { ContextDisposedError, InvalidArgumentError, PyBoxError, type CrashReason } from '../errors.js';
 import { toJson } from '../json.js';
 
 /**
@@ -42,7 +51,14 @@ export class Engine {
   private readonly output = new OutputRouter();
   private readonly guard: TrapGuard;
   private readonly executor: Executor;
-  private readonly contexts = new Set<number>();
+  /**
+   * Live contexts: the handle the engine gives out → the guest's id. Handles
+   * are never reused, so a handle from before a restore (when the guest's ids
+   * start over) can never address a new context.
+   */
+  private readonly contexts = new Map<number, number>();
+  private nextHandle = 1;
+  private readonly resetListeners: ((info: ResetInfo) => void)[] = [];
   /** What a trap restores: the boot image, or memory copied right after booting without one. */
   private clean: CleanState | null = null;
   private view = new DataView(new ArrayBuffer(0));
@@ -54,14 +70,16 @@ export class Engine {
     this.fs = new VirtualFileSystem(assets.stdlib, options.mounts);
     for (const [path, data] of Object.entries(options.files ?? {})) this.fs.writeFile(path, data);
     this.wasi = createWasi(this.fs, options.env, (stream, text) => this.output.emit(stream, text));
-    this.guard = new TrapGuard(() => this.restoreClean());
+    this.guard = new TrapGuard((reason) => this.restoreClean(reason));
+    const signals = options.execSignals ? new ExecSignals(options.execSignals) : undefined;
     this.executor = new Executor({
       abi: () => this.abi,
       guard: this.guard,
       tools: this.tools,
       output: this.output,
       outputLimit: options.outputLimit ?? 1024 * 1024,
-      interruptFlag: options.interruptFlag,
+      signals,
+      activity: options.activity,
       failure: answerError,
     });
   }
@@ -128,8 +146,17 @@ export class Engine {
     this.check(this.guard.call(() => this.abi.configure(clean)).answer, 'configure');
   }
 
-  /** Replaces a trapped instance by a clean one: no contexts, the tools defined again. */
-  private restoreClean(): void {
+  /**
+   * Calls `listener` after a trap replaced the instance by a clean one (its
+   * contexts are gone; the error of the call that trapped says so too).
+   */
+  onReset(listener: (info: ResetInfo) => void): void {
+    this.resetListeners.push(listener);
+  }
+
+  /** Replaces a trapped instance by a clean one: no contexts, the tools defined again. Returns the contexts lost. */
+  private restoreClean(reason: CrashReason): number {
+    const contextsLost = this.contexts.size;
     const instance = new WebAssembly.Instance(this.assets.module, this.imports());
     restoreMemory((instance.exports as unknown as GuestExports).memory, this.clean!);
     this.attach(instance, false);
@@ -138,6 +165,8 @@ export class Engine {
     if (this.tools.specs().length) this.abi.defineTools(this.tools.specs());
     this.reseed();
     this.configure();
+    for (const listener of this.resetListeners) listener({ reason, contextsLost });
+    return contextsLost;
   }
 
   private check(answer: GuestAnswer, what: string): GuestAnswer {
@@ -145,8 +174,11 @@ export class Engine {
     return answer;
   }
 
-  private requireContext(ctx: number): void {
-    if (!this.contexts.has(ctx)) throw new ContextDisposedError();
+  /** The guest id of a live context handle. */
+  private guestId(ctx: number): number {
+    const id = this.contexts.get(ctx);
+    if (id === undefined) throw new ContextDisposedError();
+    return id;
   }
 
   // ---- contexts and values -----------------------------------------------
@@ -156,29 +188,34 @@ export class Engine {
    * missing in the child resolve in the parent at lookup time.
    */
   createContext(parent?: number): number {
-    if (parent !== undefined) this.requireContext(parent);
-    const answer = this.check(this.guard.call(() => this.abi.contextCreate(parent ?? 0)).answer, 'createContext');
-    const id = answer.id!;
-    this.contexts.add(id);
-    return id;
+    const parentId = parent === undefined ? 0 : this.guestId(parent);
+    const answer = this.check(this.guard.call(() => this.abi.contextCreate(parentId)).answer, 'createContext');
+    const handle = this.nextHandle++;
+    this.contexts.set(handle, answer.id!);
+    return handle;
   }
 
   /** Deletes a context and everything it defined. */
   deleteContext(ctx: number): void {
-    this.requireContext(ctx);
+    const id = this.guestId(ctx);
     this.contexts.delete(ctx);
-    this.executor.forget(ctx);
-    this.guard.call(() => this.abi.contextDelete(ctx));
+    this.executor.forget(id);
+    this.guard.call(() => this.abi.contextDelete(id));
   }
 
   /** Binds `name` to a JSON value or to `bytes` (from a Uint8Array). Protected names too. */
   set(ctx: number, name: string, value: unknown): void {
-    this.requireContext(ctx);
+    this.setEncoded(ctx, name, value instanceof Uint8Array ? { bytes: value } : { json: toJson(value, `the value of ${name}`) });
+  }
+
+  /** Binds `name` to a value the facade has already encoded. */
+  setEncoded(ctx: number, name: string, value: EncodedValue): void {
+    const id = this.guestId(ctx);
     checkName(name);
     const reply =
-      value instanceof Uint8Array
-        ? this.guard.call(() => this.abi.setBytes(ctx, name, value))
-        : this.guard.call(() => this.abi.setJson(ctx, name, toJson(value, `the value of ${name}`)));
+      'bytes' in value
+        ? this.guard.call(() => this.abi.setBytes(id, name, value.bytes))
+        : this.guard.call(() => this.abi.setJson(id, name, value.json));
     this.check(reply.answer, 'set');
   }
 
@@ -188,9 +225,9 @@ export class Engine {
    * and {@link InvalidArgumentError} when the value cannot cross as JSON.
    */
   get(ctx: number, name: string): unknown {
-    this.requireContext(ctx);
+    const id = this.guestId(ctx);
     checkName(name);
-    const { answer, attachment } = this.guard.call(() => this.abi.get(ctx, name));
+    const { answer, attachment } = this.guard.call(() => this.abi.get(id, name));
     this.check(answer, 'get');
     if (answer.bytes) return attachment ?? new Uint8Array();
     if (answer.jsonError) {
@@ -201,15 +238,15 @@ export class Engine {
 
   /** Protects `name`: Python can no longer rebind or delete it (the host still can). */
   protect(ctx: number, name: string): void {
-    this.requireContext(ctx);
+    const id = this.guestId(ctx);
     checkName(name);
-    this.check(this.guard.call(() => this.abi.protect(ctx, name)).answer, 'protect');
+    this.check(this.guard.call(() => this.abi.protect(id, name)).answer, 'protect');
   }
 
   /** The names a context defines itself (not inherited ones, not tools). */
   names(ctx: number): string[] {
-    this.requireContext(ctx);
-    return this.check(this.guard.call(() => this.abi.names(ctx)).answer, 'names').names ?? [];
+    const id = this.guestId(ctx);
+    return this.check(this.guard.call(() => this.abi.names(id)).answer, 'names').names ?? [];
   }
 
   /** Gives `random` a fresh seed (after starting from an image every box shares). */
@@ -233,18 +270,9 @@ export class Engine {
    * `{ ok: false, error }`; host-side failures throw typed errors.
    */
   async exec(ctx: number, code: string, options: EngineExecOptions = {}): Promise<ExecResult> {
-    this.requireContext(ctx);
+    const id = this.guestId(ctx);
     if (typeof code !== 'string') throw new InvalidArgumentError('code must be a string');
-    return this.executor.exec(ctx, code, options);
-  }
-
-  /**
-   * Asks the running exec to stop. It stops at its next check (within about
-   * a millisecond of Python code) or, when it is waiting on tools, at once.
-   * From another thread, use `interruptFlag` instead.
-   */
-  interrupt(): void {
-    this.executor.interrupt();
+    return this.executor.exec(id, code, options);
   }
 
   // ---- boot images -------------------------------------------------------

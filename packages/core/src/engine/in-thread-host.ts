@@ -1,11 +1,12 @@
 /**
  * The in-thread transport: an {@link EngineHost} over an engine on the
- * caller's thread (the lowest latency; it blocks the thread while Python runs).
+ * caller's thread (the lowest latency; it blocks the thread while Python
+ * runs). It carries calls and decides nothing: the facade has validated them.
  */
 import type { EngineHost } from '../api/host.js';
 import type { FileInfo } from '../api/types.js';
 import type { Engine } from './engine.js';
-import type { EngineExecOptions, EngineTool, ExecResult } from './types.js';
+import type { EncodedValue, EngineExecOptions, EngineTool, ExecResult, ResetInfo } from './types.js';
 
 /**
  * An {@link EngineHost} over an engine on the caller's thread: the lowest latency.
@@ -16,8 +17,6 @@ import type { EngineExecOptions, EngineTool, ExecResult } from './types.js';
  * ```
  */
 export class InThreadHost implements EngineHost {
-  private readonly aborts = new Set<AbortController>();
-
   constructor(readonly engine: Engine) {}
 
   async defineTools(tools: EngineTool[]): Promise<void> {
@@ -29,23 +28,11 @@ export class InThreadHost implements EngineHost {
   async deleteContext(ctx: number): Promise<void> {
     this.engine.deleteContext(ctx);
   }
-  async exec(ctx: number, code: string, options: EngineExecOptions): Promise<ExecResult> {
-    // interrupt() aborts through the same path as a caller's AbortSignal.
-    const abort = new AbortController();
-    const outer = options.signal;
-    const forward = () => abort.abort(outer?.reason);
-    if (outer?.aborted) forward();
-    outer?.addEventListener('abort', forward, { once: true });
-    this.aborts.add(abort);
-    try {
-      return await this.engine.exec(ctx, code, { ...options, signal: abort.signal });
-    } finally {
-      this.aborts.delete(abort);
-      outer?.removeEventListener('abort', forward);
-    }
+  exec(ctx: number, code: string, options: EngineExecOptions): Promise<ExecResult> {
+    return this.engine.exec(ctx, code, options);
   }
-  async set(ctx: number, name: string, value: unknown): Promise<void> {
-    this.engine.set(ctx, name, value);
+  async set(ctx: number, name: string, value: EncodedValue): Promise<void> {
+    this.engine.setEncoded(ctx, name, value);
   }
   async get(ctx: number, name: string): Promise<unknown> {
     return this.engine.get(ctx, name);
@@ -74,11 +61,10 @@ export class InThreadHost implements EngineHost {
   async stat(path: string): Promise<FileInfo | null> {
     return this.engine.fs.stat(path);
   }
-  interrupt(): void {
-    this.engine.interrupt(); // reaches code that is waiting on a tool which calls interrupt()
-    for (const a of this.aborts) a.abort();
+  onReset(listener: (info: ResetInfo) => void): void {
+    this.engine.onReset(listener);
   }
   async close(): Promise<void> {
-    this.interrupt();
+    // Nothing to release: the facade has aborted the running execs.
   }
 }

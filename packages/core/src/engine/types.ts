@@ -3,8 +3,10 @@
  * what comes out of an exec. Type-only, so every engine module can import it
  * without an import cycle.
  */
+import type { CrashReason } from '../errors.js';
 import type { GuestError } from './abi.js';
 import type { EngineMount } from './mount-router.js';
+import type { GuestActivity } from './signals.js';
 
 export type { GuestError };
 
@@ -89,8 +91,41 @@ export interface EngineExecOptions {
   onStdout?: (text: string) => void;
   /** Receives stderr text as it is printed. */
   onStderr?: (text: string) => void;
-  /** Stops the exec when aborted (while it waits on tools or timers). */
+  /**
+   * Stops this exec (and no other) when aborted: at once while it waits, at
+   * the guest's next check while Python runs. Already aborted: the code
+   * never runs (AbortedError).
+   */
   signal?: AbortSignal;
+  /**
+   * The exec's number on the `execSignals` block (see {@link EngineOptions}):
+   * another thread stops this exec, and no other, by aborting its number there.
+   */
+  execId?: number;
+}
+
+/**
+ * A value as it crosses into Python: JSON text (validated and encoded by
+ * the facade), or bytes.
+ *
+ * @example
+ * ```ts
+ * const v: EncodedValue = { json: '{"rows":[1,2]}' }
+ * ```
+ */
+export type EncodedValue = { json: string } | { bytes: Uint8Array };
+
+/**
+ * What a restore of the guest (after a trap) or a replaced worker (after a hard stop) cost.
+ *
+ * @example
+ * ```ts
+ * host.onReset?.((info) => console.warn(`box restarted (${info.reason}): ${info.contextsLost} contexts lost`))
+ * ```
+ */
+export interface ResetInfo {
+  reason: CrashReason;
+  contextsLost: number;
 }
 
 /**
@@ -143,10 +178,13 @@ export interface EngineOptions {
   /** Cap on the characters of a result's value JSON and repr (default 1 MiB). */
   resultLimit?: number;
   /**
-   * A shared flag another thread sets (`Atomics.store(flag, 0, 1)`) to stop a
-   * running exec, even one stuck in a CPU-bound loop. Needs SharedArrayBuffer.
+   * The shared block (engine/signals.ts) through which another thread aborts
+   * one exec (by its `execId`), even one stuck in a CPU-bound loop or in
+   * `time.sleep`. Needs SharedArrayBuffer.
    */
-  interruptFlag?: Int32Array;
+  execSignals?: Int32Array;
+  /** Told whenever guest code starts or stops running (a watchdog on another thread reads it). */
+  activity?: GuestActivity;
   /**
    * Folders the embedder provides (e.g. host folders in `@pybox/node`),
    * grafted into the guest's tree at their guest paths before `files` are

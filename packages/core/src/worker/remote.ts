@@ -6,8 +6,9 @@
 import type { FileInfo } from '../api/types.js';
 import { Engine } from '../engine/engine.js';
 import type { EngineMount } from '../engine/mount-router.js';
-import type { GuestAssets } from '../engine/types.js';
-import { BoxClosedError, InvalidArgumentError } from '../errors.js';
+import { ExecSignals, type GuestActivity } from '../engine/signals.js';
+import type { EncodedValue, GuestAssets } from '../engine/types.js';
+import { AbortedError, BoxClosedError, InvalidArgumentError } from '../errors.js';
 import type {
   RemoteEngineApi,
   RemoteInitOptions,
@@ -65,14 +66,24 @@ export class RemoteEngine implements RemoteEngineApi {
       }
       mounts = this.options.createMounts(mountSpecs);
     }
-    this.engine = await Engine.create(assets, { ...engineOptions, mounts });
+    // The watchdog learns when guest code runs from the shared block, or from messages without one.
+    this.signals = options.execSignals ? new ExecSignals(options.execSignals) : undefined;
+    const activity: GuestActivity = this.signals ?? {
+      enter: (id, budgetMs) => this.post({ t: 'busy', id, budgetMs }),
+      leave: () => this.post({ t: 'idle' }),
+    };
+    this.engine = await Engine.create(assets, { ...engineOptions, mounts, activity });
+    this.engine.onReset((info) => this.post({ t: 'reset', info }));
   }
+
+  private signals: ExecSignals | undefined;
 
   connect(port: FastPort): void {
     this.port = port;
     port.onmessage = (event: MessageEvent<ToWorker>) => {
       const message = event.data;
       if (message.t === 'exec') void this.exec(message);
+      else if (message.t === 'abort') this.aborts.get(message.id)?.abort();
       else this.deliver(message.outcomes);
     };
     (port as { unref?: () => void }).unref?.(); // Node: an idle channel keeps nothing alive
@@ -130,9 +141,10 @@ export class RemoteEngine implements RemoteEngineApi {
   private async exec(request: Extract<ToWorker, { t: 'exec' }>): Promise<void> {
     const { id, ctx, code, options } = request;
     const abort = new AbortController();
-    this.aborts.set(options.execId, abort);
+    this.aborts.set(id, abort);
     const relay = new OutputRelay((stream, text) => this.post({ t: 'out', id, stream, text }));
     try {
+      if (this.signals?.isAborted(id)) throw new AbortedError('the exec was aborted before it started');
       const result = await this.e.exec(ctx, code, {
         timeoutMs: options.timeoutMs,
         wallTimeoutMs: options.wallTimeoutMs,
@@ -141,6 +153,7 @@ export class RemoteEngine implements RemoteEngineApi {
         onStdout: request.stdout ? (t) => relay.write('stdout', t) : undefined,
         onStderr: request.stderr ? (t) => relay.write('stderr', t) : undefined,
         signal: abort.signal,
+        execId: id,
       });
       relay.close(); // the same port: every chunk arrives before the result
       this.post({ t: 'done', id, result });
@@ -148,20 +161,12 @@ export class RemoteEngine implements RemoteEngineApi {
       relay.close();
       this.post({ t: 'fail', id, error: toWire(e) });
     } finally {
-      this.aborts.delete(options.execId);
+      this.aborts.delete(id);
     }
   }
 
-  abort(execId: number): void {
-    this.aborts.get(execId)?.abort();
-  }
-
-  abortAll(): void {
-    for (const a of this.aborts.values()) a.abort();
-  }
-
-  set(ctx: number, name: string, value: unknown): void {
-    this.e.set(ctx, name, value);
+  set(ctx: number, name: string, value: EncodedValue): void {
+    this.e.setEncoded(ctx, name, value);
   }
   get(ctx: number, name: string): unknown {
     return this.e.get(ctx, name);

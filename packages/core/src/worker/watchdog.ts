@@ -1,103 +1,105 @@
 /**
  * The watchdog of a worker transport: it decides when a worker that cannot
  * be stopped from inside must be stopped hard (terminated and replaced).
- * It runs on the facade's thread, beside the worker client.
+ * It runs on the facade's thread and looks only at what the worker is
+ * really doing: running guest code for an exec (then the guest call's time
+ * budget applies), or waiting — on tools, timers, anything — which is never
+ * a reason to stop it, however long it lasts (the wall-clock limit ends
+ * such waits cleanly inside the worker).
  */
+import type { CrashReason } from '../errors.js';
+import type { BusyState } from '../engine/signals.js';
 
-/** How much longer than its time limit an exec may keep the worker busy before a hard stop. */
+/** How much longer than its budget a guest call may run before a hard stop. */
 export const HARD_STOP_GRACE_MS = 2000;
-/** How long an interrupted exec may keep the worker busy before a hard stop (no SharedArrayBuffer). */
+/** How long an aborted exec's guest call may go on before a hard stop. */
 export const INTERRUPT_GRACE_MS = 500;
+/** How often the watchdog looks. */
+const TICK_MS = 100;
 
 /**
- * Watches the execs of one worker.
+ * Watches the guest calls of one worker.
  *
  * @example
  * ```ts
- * const watchdog = new Watchdog((reason) => restartWorker(reason))
- * watchdog.execStarted(7, 1000)
+ * const watchdog = new Watchdog(() => signals.busy(), (reason, why) => restartWorker(reason, why))
+ * watchdog.execStarted(7)
  * ```
  */
 export class Watchdog {
-  /** Running execs: id → time limit in ms. */
-  private readonly running = new Map<number, number>();
-  private toolsInFlight = 0;
-  private lastSignal = 0;
-  private interruptedAt = 0;
+  private readonly running = new Set<number>();
+  /** When each aborted exec was aborted. */
+  private readonly aborted = new Map<number, number>();
+  private seenSeq = -1;
+  private since = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
 
-  /** @param hardStop called (once per decision) with why the worker must be replaced */
-  constructor(private readonly hardStop: (reason: string) => void) {}
+  /**
+   * @param probe what the worker is doing now (the shared block, or the state its messages told)
+   * @param hardStop called with why the worker must be replaced
+   */
+  constructor(
+    private readonly probe: () => BusyState,
+    private readonly hardStop: (reason: CrashReason, why: string) => void,
+  ) {}
 
   /** An exec was sent to the worker. */
-  execStarted(id: number, timeoutMs: number): void {
-    this.running.set(id, timeoutMs);
-    this.alive();
-    this.start();
+  execStarted(id: number): void {
+    this.running.add(id);
+    if (this.timer === undefined) {
+      this.timer = setInterval(() => this.check(), TICK_MS);
+      (this.timer as { unref?: () => void }).unref?.();
+    }
   }
 
   /** An exec's result (or failure) came back. */
   execEnded(id: number): void {
     this.running.delete(id);
-    if (this.running.size === 0) this.interruptedAt = 0;
-    this.alive();
+    this.aborted.delete(id);
+    if (this.running.size === 0) this.stop();
   }
 
-  /** The worker showed it is not stuck (a message arrived). */
-  alive(): void {
-    this.lastSignal = performance.now();
-  }
-
-  /** A tool call of the worker's started on this side. */
-  toolStarted(): void {
-    this.toolsInFlight++;
-  }
-
-  /** A tool call ended; the worker runs again from here. */
-  toolEnded(): void {
-    this.toolsInFlight = Math.max(0, this.toolsInFlight - 1);
-    this.alive();
-  }
-
-  /** Whether tool calls are still running on this side. */
-  get toolsRunning(): boolean {
-    return this.toolsInFlight > 0;
-  }
-
-  /** An interrupt was asked for without a shared flag: the worker must answer soon. */
-  interrupted(): void {
-    if (this.running.size > 0) this.interruptedAt = performance.now();
+  /** An exec was aborted: its guest code must stop soon. */
+  execAborted(id: number): void {
+    if (this.running.has(id) && !this.aborted.has(id)) this.aborted.set(id, performance.now());
   }
 
   /** Forgets everything: the worker was replaced. */
   reset(): void {
     this.running.clear();
-    this.toolsInFlight = 0;
-    this.interruptedAt = 0;
+    this.aborted.clear();
+    this.seenSeq = -1;
     this.stop();
   }
 
-  /** Stops checking. */
+  /** Stops looking. */
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
   }
 
-  private start(): void {
-    if (this.timer !== undefined) return;
-    this.timer = setInterval(() => this.check(), 100);
-    (this.timer as { unref?: () => void }).unref?.();
-  }
-
   private check(): void {
-    if (this.running.size === 0) return this.stop();
-    if (this.toolsInFlight > 0) return; // the worker is waiting on us, not busy
-    const busy = performance.now() - this.lastSignal;
-    const limit = Math.max(...this.running.values());
-    if (busy > limit + HARD_STOP_GRACE_MS) {
-      this.hardStop(`the exec kept running ${Math.round(busy)} ms, past its time limit, inside code that cannot be interrupted`);
-    } else if (this.interruptedAt && performance.now() - this.interruptedAt > INTERRUPT_GRACE_MS) {
-      this.hardStop('the exec was interrupted while running code that does not check for interrupts');
+    const state = this.probe();
+    const t = performance.now();
+    if (state.execId === 0) {
+      this.seenSeq = -1; // waiting: nothing to stop
+      return;
+    }
+    if (state.seq !== this.seenSeq) {
+      this.seenSeq = state.seq;
+      this.since = t;
+    }
+    const busy = t - this.since;
+    if (state.budgetMs > 0 && busy > state.budgetMs + HARD_STOP_GRACE_MS) {
+      this.hardStop(
+        'hard-stop-time-limit',
+        `a guest call kept running ${Math.round(busy)} ms, past its ${state.budgetMs} ms budget, inside code that never checks the time limit`,
+      );
+      return;
+    }
+    const abortedAt = this.aborted.get(state.execId);
+    if (abortedAt !== undefined && t - Math.max(abortedAt, this.since) > INTERRUPT_GRACE_MS) {
+      this.hardStop('hard-stop-interrupt', 'the exec was aborted while running code that does not check for interrupts');
     }
   }
 }
