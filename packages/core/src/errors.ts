@@ -275,3 +275,23 @@ export function describeThrown(e: unknown): { name: string; message: string } {
   if (message === undefined && name === undefined) return fallback;
   return { name: name || 'Error', message: message ?? '' };
 }
+
+/**
+ * A short description of any value for an error message ("got ..."): strings quoted (and
+ * shortened), numbers and booleans as they are, other values by their kind.
+ *
+ * @example
+ * ```ts
+ * describeValue(Symbol()) // 'a symbol'
+ * describeValue('x')      // '"x"'
+ * ```
+ */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || value === undefined) {
+    return typeof value === 'bigint' ? `${value}n` : String(value);
+  }
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}

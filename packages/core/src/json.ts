@@ -41,6 +41,10 @@ export function toJson(value: unknown, what: string): string {
     });
   } catch (e) {
     if (e instanceof InvalidArgumentError) throw e;
+    // The engine's own wording of a cycle differs between JS engines: say it one way.
+    if (e instanceof TypeError && /circular|cyclic/i.test(e.message)) {
+      throw new InvalidArgumentError(`${what} contains a cycle (an object that contains itself), which JSON cannot carry`);
+    }
     throw new InvalidArgumentError(`${what} cannot be converted to JSON: ${describeThrown(e).message}`);
   }
   if (text === undefined) throw new InvalidArgumentError(`${what} is undefined: pass null or a JSON value`);

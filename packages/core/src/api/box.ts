@@ -6,7 +6,7 @@
  * does the work.
  */
 import type { ResetInfo } from '../engine/types.js';
-import { BoxClosedError, ContextDisposedError, InvalidArgumentError } from '../errors.js';
+import { BoxClosedError, ContextDisposedError, describeValue, InvalidArgumentError } from '../errors.js';
 import { PendingCalls } from '../pending.js';
 import { Context, type ExecStop } from './context.js';
 import type { EngineHost } from './host.js';
@@ -144,7 +144,7 @@ export abstract class PyBoxBase {
   async createContext(options?: ContextOptions): Promise<Context> {
     const { name, parent } = checkOptions<ContextOptions>(options, ['name', 'parent'], 'createContext options');
     if (name !== undefined && typeof name !== 'string') {
-      throw new InvalidArgumentError(`createContext options.name must be a string, got a ${typeof name}`);
+      throw new InvalidArgumentError(`createContext options.name must be a string, got ${describeValue(name)}`);
     }
     if (parent !== undefined && !(parent instanceof Context && this.contexts.has(parent) && parent.isLive)) {
       throw new InvalidArgumentError('parent must be a live context of this box');

@@ -7,7 +7,7 @@
 import type { EncodedValue } from '../engine/types.js';
 import { hostApiPath } from '../engine/paths.js';
 import { IDENTIFIER, MAX_TIMER_MS, validateTool } from '../engine/tools.js';
-import { InvalidArgumentError, ToolDefinitionError } from '../errors.js';
+import { describeValue, InvalidArgumentError, ToolDefinitionError } from '../errors.js';
 import { toJson } from '../json.js';
 import { DEFAULT_LIMITS, type ExecOptions, type Limits, type ToolDefinition } from './types.js';
 
@@ -20,16 +20,6 @@ export const MAX_CODE_CHARS = 2 * 1024 * 1024;
 /** The smallest and largest `memoryBytes` (the guest needs room to boot; wasm32 addresses 4 GiB). */
 export const MEMORY_BYTES_RANGE = [16 * 1024 * 1024, 4 * 1024 * 1024 * 1024] as const;
 
-/** A short description of a value for error messages, safe for any value. */
-function shown(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || value === undefined) {
-    return String(value);
-  }
-  if (value === null) return 'null';
-  return `a ${typeof value}`;
-}
-
 /**
  * Checks that an options argument is an object (or undefined) with known keys only.
  *
@@ -41,7 +31,7 @@ function shown(value: unknown): string {
 export function checkOptions<T extends object>(value: unknown, keys: readonly string[], what: string): Partial<T> {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidArgumentError(`${what} must be an object, got ${shown(value)}`);
+    throw new InvalidArgumentError(`${what} must be an object, got ${describeValue(value)}`);
   }
   for (const key of Object.keys(value)) {
     if (!keys.includes(key)) {
@@ -56,7 +46,7 @@ function checkMs(value: unknown, what: string): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
     throw new InvalidArgumentError(
-      `${what} must be a number of milliseconds above 0 and at most ${MAX_TIMER_MS} (about 24.8 days, the most timers hold), got ${shown(value)}`,
+      `${what} must be a number of milliseconds above 0 and at most ${MAX_TIMER_MS} (about 24.8 days, the most timers hold), got ${describeValue(value)}`,
     );
   }
 }
@@ -65,7 +55,7 @@ function checkMs(value: unknown, what: string): void {
 function checkCount(value: unknown, what: string): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new InvalidArgumentError(`${what} must be a whole number of characters, at least 1, got ${shown(value)}`);
+    throw new InvalidArgumentError(`${what} must be a whole number of characters, at least 1, got ${describeValue(value)}`);
   }
 }
 
@@ -88,7 +78,7 @@ export function checkLimits(limits: unknown): Limits {
     const [min, max] = MEMORY_BYTES_RANGE;
     if (typeof memory !== 'number' || !Number.isSafeInteger(memory) || memory < min || memory > max) {
       throw new InvalidArgumentError(
-        `limits.memoryBytes must be a whole number of bytes from ${min} (16 MiB) to ${max} (4 GiB), got ${shown(memory)}`,
+        `limits.memoryBytes must be a whole number of bytes from ${min} (16 MiB) to ${max} (4 GiB), got ${describeValue(memory)}`,
       );
     }
   }
@@ -106,7 +96,7 @@ export function checkLimits(limits: unknown): Limits {
  */
 export function checkTools(tools: unknown): ToolDefinition[] {
   if (!Array.isArray(tools)) {
-    throw new ToolDefinitionError(`tools must be an array of tool definitions ({ name, description, parameters, handler }), got ${shown(tools)}`);
+    throw new ToolDefinitionError(`tools must be an array of tool definitions ({ name, description, parameters, handler }), got ${describeValue(tools)}`);
   }
   for (const tool of tools) validateTool(tool as ToolDefinition);
   return tools as ToolDefinition[];
@@ -127,7 +117,7 @@ export function checkBoxOptions(options: unknown, runtimeKeys: readonly string[]
   checkLimits(checked.limits);
   if (checked.files !== undefined) {
     if (typeof checked.files !== 'object' || checked.files === null || Array.isArray(checked.files)) {
-      throw new InvalidArgumentError(`files must be an object of { "/data/name": string | Uint8Array }, got ${shown(checked.files)}`);
+      throw new InvalidArgumentError(`files must be an object of { "/data/name": string | Uint8Array }, got ${describeValue(checked.files)}`);
     }
     for (const [path, data] of Object.entries(checked.files)) {
       hostApiPath(path, `files[${JSON.stringify(path)}]`);
@@ -136,14 +126,14 @@ export function checkBoxOptions(options: unknown, runtimeKeys: readonly string[]
   }
   if (checked.env !== undefined) {
     if (typeof checked.env !== 'object' || checked.env === null || Array.isArray(checked.env)) {
-      throw new InvalidArgumentError(`env must be an object of string values, got ${shown(checked.env)}`);
+      throw new InvalidArgumentError(`env must be an object of string values, got ${describeValue(checked.env)}`);
     }
     for (const [key, value] of Object.entries(checked.env)) {
       if (key === '' || key.includes('=') || key.includes('\0')) {
         throw new InvalidArgumentError(`env has an invalid name ${JSON.stringify(key)}: names are non-empty, without "=" or NUL`);
       }
       if (typeof value !== 'string' || value.includes('\0')) {
-        throw new InvalidArgumentError(`env.${key} must be a string without NUL, got ${shown(value)}`);
+        throw new InvalidArgumentError(`env.${key} must be a string without NUL, got ${describeValue(value)}`);
       }
     }
   }
@@ -169,7 +159,7 @@ const EXEC_OPTION_KEYS = ['timeoutMs', 'wallTimeoutMs', 'onStdout', 'onStderr', 
  * ```
  */
 export function checkExec(code: unknown, options: unknown): CheckedExecOptions {
-  if (typeof code !== 'string') throw new InvalidArgumentError(`code must be a string, got ${shown(code)}`);
+  if (typeof code !== 'string') throw new InvalidArgumentError(`code must be a string, got ${describeValue(code)}`);
   if (code.length > MAX_CODE_CHARS) {
     throw new InvalidArgumentError(
       `code is ${code.length} characters; the limit is ${MAX_CODE_CHARS}: pass large data with ctx.set() or a file instead`,
@@ -187,14 +177,14 @@ export function checkExec(code: unknown, options: unknown): CheckedExecOptions {
   checkMs(checked.wallTimeoutMs, 'wallTimeoutMs');
   for (const key of ['onStdout', 'onStderr'] as const) {
     if (checked[key] !== undefined && typeof checked[key] !== 'function') {
-      throw new InvalidArgumentError(`${key} must be a function (text: string) => void, got ${shown(checked[key])}`);
+      throw new InvalidArgumentError(`${key} must be a function (text: string) => void, got ${describeValue(checked[key])}`);
     }
   }
   if (checked.signal !== undefined && !isAbortSignal(checked.signal)) {
-    throw new InvalidArgumentError(`signal must be an AbortSignal (e.g. new AbortController().signal), got ${shown(checked.signal)}`);
+    throw new InvalidArgumentError(`signal must be an AbortSignal (e.g. new AbortController().signal), got ${describeValue(checked.signal)}`);
   }
   if (checked.filename !== undefined && (typeof checked.filename !== 'string' || checked.filename === '' || checked.filename.includes('\0'))) {
-    throw new InvalidArgumentError(`filename must be a non-empty string such as "agent.py", got ${shown(checked.filename)}`);
+    throw new InvalidArgumentError(`filename must be a non-empty string such as "agent.py", got ${describeValue(checked.filename)}`);
   }
   return checked;
 }
@@ -215,7 +205,7 @@ function isAbortSignal(value: unknown): value is AbortSignal {
  */
 export function checkName(name: unknown): string {
   if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
-    throw new InvalidArgumentError(`name must be a Python identifier (ASCII letters, digits, _), got ${shown(name)}`);
+    throw new InvalidArgumentError(`name must be a Python identifier (ASCII letters, digits, _), got ${describeValue(name)}`);
   }
   return name;
 }
@@ -244,7 +234,7 @@ export function encodeValue(name: string, value: unknown): EncodedValue {
  */
 export function checkFileData(data: unknown, what = 'data'): void {
   if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
-    throw new InvalidArgumentError(`${what} must be a string or a Uint8Array, got ${shown(data)}`);
+    throw new InvalidArgumentError(`${what} must be a string or a Uint8Array, got ${describeValue(data)}`);
   }
 }
 
@@ -273,7 +263,7 @@ export function checkRmOptions(options: unknown): { recursive?: boolean; force?:
   const checked = checkOptions<{ recursive?: boolean; force?: boolean }>(options, ['recursive', 'force'], 'rm options');
   for (const key of ['recursive', 'force'] as const) {
     if (checked[key] !== undefined && typeof checked[key] !== 'boolean') {
-      throw new InvalidArgumentError(`rm options.${key} must be true or false, got ${shown(checked[key])}`);
+      throw new InvalidArgumentError(`rm options.${key} must be true or false, got ${describeValue(checked[key])}`);
     }
   }
   return checked;

@@ -3,7 +3,7 @@
  * mount router, `@pybox/node`'s host mounts and the host API), so that they
  * all agree on what a path names.
  */
-import { InvalidArgumentError } from '../errors.js';
+import { describeValue, InvalidArgumentError } from '../errors.js';
 
 /**
  * Splits a slash-separated path into its components relative to `base`:
@@ -49,7 +49,7 @@ export function resolvePath(base: readonly string[], path: string): string[] | n
 export function hostApiPath(path: unknown, what = 'path'): string[] {
   if (typeof path !== 'string' || !path.startsWith('/')) {
     throw new InvalidArgumentError(
-      `${what} must be an absolute guest path such as "/data/file.txt", got ${typeof path === 'string' ? JSON.stringify(path) : typeof path}`,
+      `${what} must be an absolute guest path such as "/data/file.txt", got ${describeValue(path)}`,
     );
   }
   if (path.includes('\0')) throw new InvalidArgumentError(`${what} must not contain NUL characters`);
