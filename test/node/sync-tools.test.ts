@@ -52,3 +52,24 @@ it('asks for await when a plain handler returns a promise', async () => {
   expect(r.ok).toBe(false);
   if (!r.ok) expect(r.error.message).toContain('await later(...)');
 });
+
+it('never runs a sync tool twice when its result does not fit in the memory limit: Python gets MemoryError', async () => {
+  let runs = 0;
+  const small = await PyBox.create({
+    inThread: true,
+    limits: { memoryBytes: 32 * 1024 * 1024 },
+    tools: [{ name: 'huge', parameters: { type: 'object', properties: {} }, handler: () => (runs++, 'x'.repeat(40 * 1024 * 1024)) }],
+  });
+  const c = await small.createContext();
+  for (const code of ['huge()', 'await huge()', 'def f(): return huge()\nf()']) {
+    runs = 0;
+    const r = await c.exec(code);
+    expect(r.ok ? 'ran' : [r.error.type, r.error.message]).toEqual([
+      'MemoryError',
+      "the result of tool huge (41.9 MB of JSON) does not fit in the box's memory limit",
+    ]);
+    expect(runs).toBe(1);
+  }
+  expect(ok(await c.exec('1 + 1')).value).toBe(2);
+  await small.close();
+});

@@ -151,7 +151,7 @@ export class ToolRunner {
     const tooBig = put(
       `{"ok":false,"error":${JSON.stringify({
         name: 'MemoryError',
-        message: `the result of tool ${req.tool} (${started.json.length} characters of JSON) does not fit in the box's memory limit`,
+        message: `the result of tool ${req.tool} (${(started.json.length / 1e6).toFixed(1)} MB of JSON) does not fit in the box's memory limit`,
       })}}`,
     );
     if (tooBig !== 0) return tooBig;
