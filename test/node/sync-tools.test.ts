@@ -73,3 +73,24 @@ it('never runs a sync tool twice when its result does not fit in the memory limi
   expect(ok(await c.exec('1 + 1')).value).toBe(2);
   await small.close();
 });
+
+it('stops CPU-bound code in-thread when a sync tool handler aborts its own exec, and no other exec', async () => {
+  const controller = new AbortController();
+  const b = await PyBox.create({
+    inThread: true,
+    tools: [
+      { name: 'stop_me', parameters: { type: 'object', properties: {} }, handler: () => (controller.abort(), 'stopping') },
+      { name: 'wait', parameters: { type: 'object', properties: {} }, handler: async () => (await new Promise((r) => setTimeout(r, 100)), 'waited') },
+    ],
+  });
+  const [a, other] = [await b.createContext(), await b.createContext()];
+  const waiting = other.exec('await wait()');
+  const error = await a.exec('stop_me()\nwhile True: pass', { signal: controller.signal, timeoutMs: 60_000 }).then(
+    () => new Error('ran to its end'),
+    (e: unknown) => e as Error,
+  );
+  expect(error).toMatchObject({ name: 'AbortedError', message: 'the exec was aborted: its signal was aborted' });
+  expect(ok(await waiting).value).toBe('waited');
+  expect(ok(await a.exec('1 + 1')).value).toBe(2);
+  await b.close();
+});

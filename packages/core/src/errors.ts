@@ -149,7 +149,14 @@ export class AbortedError extends PyBoxError {
   override name = 'AbortedError';
 }
 
-/** Which output callback of an exec threw. */
+/**
+ * Which output callback of an exec threw.
+ *
+ * @example
+ * ```ts
+ * const which: CallbackName = error.callback // 'onStdout' | 'onStderr'
+ * ```
+ */
 export type CallbackName = 'onStdout' | 'onStderr';
 
 /**
@@ -182,6 +189,11 @@ export class CallbackError extends PyBoxError {
  * - `hard-stop-time-limit`: code that never checks the time limit ran past it (worker only);
  * - `hard-stop-interrupt`: an interrupted exec did not stop within 0.5 s (worker only);
  * - `worker-died`: the worker exited or threw outside any exec (the box is closed).
+ *
+ * @example
+ * ```ts
+ * if (error instanceof GuestCrashError && error.reason === 'hard-stop-time-limit') retryWithLessWork()
+ * ```
  */
 export type CrashReason =
   | 'trap'

@@ -14,6 +14,11 @@ import { DEFAULT_LIMITS, type ExecOptions, type Limits, type ToolDefinition } fr
 /**
  * The largest source an exec accepts. Compiling is not interruptible, and
  * megabytes of source take seconds to compile: agent code is far smaller.
+ *
+ * @example
+ * ```ts
+ * if (code.length > MAX_CODE_CHARS) await ctx.set('data', bigData) // pass data, not code
+ * ```
  */
 export const MAX_CODE_CHARS = 2 * 1024 * 1024;
 

@@ -7,10 +7,24 @@ import * as nodePath from 'node:path';
 import { InvalidArgumentError } from '@pybox/core';
 import { hostApiPath } from '@pybox/core/internal';
 
-/** How a host folder is mounted. */
+/**
+ * How a host folder is mounted: `'ro'`, `'rw'` or `'overlay'` (see index.ts).
+ *
+ * @example
+ * ```ts
+ * const mode: MountMode = 'overlay'
+ * ```
+ */
 export type MountMode = 'ro' | 'rw' | 'overlay';
 
-/** A host folder to mount, see `NodePyBoxOptions.mounts`. */
+/**
+ * A host folder to mount, see `NodePyBoxOptions.mounts`.
+ *
+ * @example
+ * ```ts
+ * const spec: MountSpec = { hostPath: '/srv/data', guestPath: '/mnt/data', mode: 'ro' }
+ * ```
+ */
 export interface MountSpec {
   /** The host folder: it must exist. A relative path is resolved against the process's working directory. */
   hostPath: string;
