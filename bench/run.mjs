@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { PyBox } from '@pybox/node';
-import { Engine } from '@pybox/core/engine';
+import { Engine } from '@pybox/core/internal';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);

@@ -343,7 +343,9 @@ PyObject *tool_error(PyObject *tool, PyObject *name, PyObject *message) {
         PyType_IsSubtype((PyTypeObject *)cls, (PyTypeObject *)PyExc_StopAsyncIteration)) {
         cls = g_ToolError;
     }
-    PyObject *msg = message && PyUnicode_Check(message) ? Py_NewRef(message) : PyUnicode_FromFormat("tool %U failed", tool);
+    PyObject *msg = message && PyUnicode_Check(message) && PyUnicode_GET_LENGTH(message) > 0
+                        ? Py_NewRef(message)
+                        : PyUnicode_FromFormat("tool %S failed", tool);
     if (!msg) return NULL;
     PyObject *exc = PyObject_CallOneArg(cls, msg);
     Py_DECREF(msg);

@@ -14,6 +14,7 @@
  */
 #include "pybox.h"
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static PyObject *g_scanner = NULL; /* _json's C scanner, made once at init */
@@ -66,6 +67,62 @@ PyObject *json_decode(const char *data, size_t len) {
 
 static int enc(Buf *b, PyObject *v, int depth, size_t max);
 
+/* Whether JS gets this int back unchanged: the nearest double is the int itself (2**60), or
+ * its shortest decimal is (36010051479900150, as JS printed it). True for every int within
+ * ±2**53; false for 2**53 + 1, which would arrive as 2**53. */
+static int int_survives_js(PyObject *v) {
+    double d = PyLong_AsDouble(v);
+    if (d == -1.0 && PyErr_Occurred()) {
+        PyErr_Clear(); /* too large for a double */
+        return 0;
+    }
+    PyObject *back = PyLong_FromDouble(d);
+    int exact = back ? PyObject_RichCompareBool(back, v, Py_EQ) : 0; /* int vs int: no user code */
+    Py_XDECREF(back);
+    PyErr_Clear();
+    if (exact == 1) return 1;
+    char *r = PyOS_double_to_string(d < 0 ? -d : d, 'r', 0, 0, NULL); /* "3.601005147990015e+16", "9007199254740994.0" */
+    if (!r) {
+        PyErr_Clear();
+        return 0;
+    }
+    char digits[400];
+    size_t n = 0;
+    int frac = -1, exp = 0;
+    for (const char *p = r; *p && n < sizeof digits - 1; p++) {
+        if (*p >= '0' && *p <= '9') {
+            digits[n++] = *p;
+            if (frac >= 0) frac++;
+        } else if (*p == '.') {
+            frac = 0;
+        } else if (*p == 'e') {
+            exp = atoi(p + 1);
+            break;
+        }
+    }
+    PyMem_Free(r);
+    int zeros = exp - (frac > 0 ? frac : 0);
+    if (zeros < 0) { /* "...0.0": drop the fraction's zeros */
+        while (zeros < 0 && n > 0 && digits[n - 1] == '0') {
+            n--;
+            zeros++;
+        }
+        if (zeros < 0) return 0;
+    }
+    while (zeros-- > 0 && n < sizeof digits - 1) digits[n++] = '0';
+    digits[n] = 0;
+    const char *start = digits;
+    while (*start == '0' && start[1]) start++;
+    PyObject *absv = PyNumber_Absolute(v);
+    PyObject *text = absv ? PyLong_Type.tp_repr(absv) : NULL; /* int's own repr, not a subclass's */
+    Py_XDECREF(absv);
+    const char *mine = text ? PyUnicode_AsUTF8(text) : NULL;
+    int same = mine && strcmp(mine, start) == 0;
+    Py_XDECREF(text);
+    PyErr_Clear();
+    return same;
+}
+
 static int enc_key(Buf *b, PyObject *k) {
     if (PyUnicode_Check(k)) {
         buf_put_json_str(b, k, -1);
@@ -104,13 +161,23 @@ static int enc(Buf *b, PyObject *v, int depth, size_t max) {
         int overflow = 0;
         long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
         if (x == -1 && PyErr_Occurred()) return -1;
-        if (overflow || x > PYBOX_MAX_SAFE_INT || x < -PYBOX_MAX_SAFE_INT) {
+        if (!overflow && x <= PYBOX_MAX_SAFE_INT && x >= -PYBOX_MAX_SAFE_INT) {
+            buf_put_i64(b, x);
+        } else if (int_survives_js(v)) {
+            /* past 2**53, but JSON.parse gives JS these very digits */
+            PyObject *text = PyLong_Type.tp_repr(v); /* int's own repr, not a subclass's */
+            if (!text) return -1;
+            Py_ssize_t n;
+            const char *s = PyUnicode_AsUTF8AndSize(text, &n);
+            if (s) buf_put(b, s, (size_t)n);
+            Py_DECREF(text);
+            if (!s) return -1;
+        } else {
             PyErr_SetString(PyExc_ValueError,
-                            "an integer outside ±2**53 cannot cross to JavaScript exactly: "
-                            "pass it as a string (str(n))");
+                            "an integer a JavaScript number cannot hold exactly (past ±2**53) cannot cross "
+                            "as JSON: pass it as a string (str(n))");
             return -1;
         }
-        buf_put_i64(b, x);
     } else if (PyFloat_Check(v)) {
         double d = PyFloat_AS_DOUBLE(v);
         if (!isfinite(d)) {

@@ -1,13 +1,24 @@
 /**
  * The conformance suite: the same cases against every engine (in-thread,
  * worker_threads, Web Worker in Chromium). Each engine's test file calls
- * `defineConformance` with a factory for its `PyBox`.
+ * `defineConformance` with a factory for its `PyBox`. Every group
+ * (`describe`) runs on a fresh box of its own.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Context, ExecResult, PyBoxBase, PyBoxOptions, ToolDefinition } from '@pybox/core';
 
 /** Creates a box on the engine under test. */
 export type BoxFactory = (options?: PyBoxOptions) => Promise<PyBoxBase>;
+
+/** An engine the shared suites run against. */
+export interface EngineUnderTest {
+  /** A label for test names, e.g. "node worker_threads". */
+  name: string;
+  /** Creates a box on this engine. */
+  create: BoxFactory;
+  /** Whether the engine runs on the calling thread (it can then never be stopped hard, and plain handlers are synchronous). */
+  inThread: boolean;
+}
 
 /** Expects success and returns the result, with Python's traceback in the failure message. */
 export function ok(r: ExecResult): Extract<ExecResult, { ok: true }> {
@@ -83,15 +94,20 @@ export function defineConformance(engine: string, createBox: BoxFactory): void {
     const log: string[] = [];
     const run = (code: string) => ctx.exec(code);
 
-    beforeAll(async () => {
-      box = await createBox({ tools: testTools(log), files: { '/data/people.csv': 'name,age\nAda,36\nAlan,41\n' } });
-      ctx = await box.createContext();
-    });
-    afterAll(async () => {
-      await box?.close();
-    });
+    // Each group gets a box of its own: no case depends on what another group did.
+    const freshBox = () => {
+      beforeAll(async () => {
+        log.length = 0;
+        box = await createBox({ tools: testTools(log), files: { '/data/people.csv': 'name,age\nAda,36\nAlan,41\n' } });
+        ctx = await box.createContext();
+      });
+      afterAll(async () => {
+        await box?.close();
+      });
+    };
 
     describe('language and stdlib', () => {
+      freshBox();
       const probes: [string, string, unknown][] = [
         ['arithmetic', '1 + 1', 2],
         ['classes', 'class P:\n  def __init__(s, x): s.x = x\n  def __repr__(s): return f"P({s.x})"\nrepr(P(3))', 'P(3)'],
@@ -150,11 +166,12 @@ export function defineConformance(engine: string, createBox: BoxFactory): void {
         });
       }
 
-      it('gives an int past ±2**53 as repr only: as a JSON number it would reach JS changed', async () => {
+      it('gives an int JavaScript cannot hold exactly as repr only: as a JSON number it would reach JS changed', async () => {
         const r = ok(await run('2**64 + 1'));
         expect(r.value).toBeUndefined();
         expect(r.repr).toBe('18446744073709551617');
         expect(ok(await run('2**53 - 1')).value).toBe(9007199254740991);
+        expect(ok(await run('2**64')).value).toBe(2 ** 64); // a double holds it exactly
         await expect(ctx.set('big', 2 ** 60)).resolves.toBeUndefined(); // a JS number is exact as it is
       });
 
@@ -196,6 +213,7 @@ export function defineConformance(engine: string, createBox: BoxFactory): void {
     });
 
     describe('contexts', () => {
+      freshBox();
       it('keeps state between execs and isolates contexts', async () => {
         const a = await box.createContext();
         const b = await box.createContext();
@@ -247,6 +265,7 @@ export function defineConformance(engine: string, createBox: BoxFactory): void {
     });
 
     describe('protection', () => {
+      freshBox();
       let c: Context;
       beforeAll(async () => {
         c = await box.createContext();
@@ -301,6 +320,7 @@ export function defineConformance(engine: string, createBox: BoxFactory): void {
     });
 
     describe('tools', () => {
+      freshBox();
       it('exposes a real signature and docstring', async () => {
         const r = ok(await run('import inspect\n[str(inspect.signature(fetch_item)), fetch_item.__doc__]'));
         const [signature, doc] = r.value as [string, string];
@@ -384,6 +404,7 @@ export function defineConformance(engine: string, createBox: BoxFactory): void {
     });
 
     describe('errors', () => {
+      freshBox();
       it('rejects a second exec on a running context', async () => {
         const c = await box.createContext();
         const first = c.exec('await fetch_item(1, delay_ms=50)');

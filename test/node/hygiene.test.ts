@@ -1,8 +1,12 @@
-// Package hygiene: the browser package reaches no Node built-in, and both
-// packages declare ESM entry points with types.
+// Package hygiene: the browser package reaches no Node built-in, both packages declare ESM entry
+// points with types, and the public barrels export the public API and nothing else (what runtime
+// adapters need lives behind `@pybox/core/internal`).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import * as core from '@pybox/core';
+import * as internal from '@pybox/core/internal';
+import * as node from '@pybox/node';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -13,6 +17,26 @@ function jsFiles(dir: string): string[] {
     return path.endsWith('.js') ? [path] : [];
   });
 }
+
+/** The runtime values of the public API (types leave no trace at runtime). */
+const PUBLIC_VALUES = [
+  'AbortedError',
+  'BoxClosedError',
+  'CallbackError',
+  'Context',
+  'ContextBusyError',
+  'ContextDisposedError',
+  'DEFAULT_LIMITS',
+  'GuestCrashError',
+  'InvalidArgumentError',
+  'MAX_CODE_CHARS',
+  'PyBox',
+  'PyBoxError',
+  'PythonError',
+  'TimeLimitError',
+  'ToolDefinitionError',
+  'WallTimeLimitError',
+];
 
 it('@pybox/core (the browser entry) imports no Node built-in', () => {
   const files = jsFiles(join(root, 'packages/core/dist'));
@@ -27,10 +51,31 @@ it('both packages are ESM with conditional exports and emitted types', () => {
   for (const pkg of ['core', 'node']) {
     const json = JSON.parse(readFileSync(join(root, `packages/${pkg}/package.json`), 'utf8'));
     expect(json.type).toBe('module');
-    const main = json.exports['.'];
-    expect(main.types).toMatch(/\.d\.ts$/);
-    expect(statSync(join(root, `packages/${pkg}`, main.types)).isFile()).toBe(true);
+    for (const entry of Object.values(json.exports) as { types: string }[]) {
+      expect(entry.types).toMatch(/\.d\.ts$/);
+      expect(statSync(join(root, `packages/${pkg}`, entry.types)).isFile()).toBe(true);
+    }
   }
   const core = JSON.parse(readFileSync(join(root, 'packages/core/package.json'), 'utf8'));
+  expect(Object.keys(core.exports)).toEqual(['.', './internal']);
   expect(Object.keys(core.exports['.'])).toEqual(['types', 'browser', 'default']);
+  const nodePkg = JSON.parse(readFileSync(join(root, 'packages/node/package.json'), 'utf8'));
+  expect(Object.keys(nodePkg.exports)).toEqual(['.']);
+});
+
+it('the public barrels export the public API only', () => {
+  expect(Object.keys(core).sort()).toEqual(PUBLIC_VALUES);
+  expect(Object.keys(node).sort()).toEqual(PUBLIC_VALUES);
+  // The same classes on both runtimes, except the runtime's own PyBox.
+  expect(node.Context).toBe(core.Context);
+  expect(node.InvalidArgumentError).toBe(core.InvalidArgumentError);
+  expect(node.PyBox).not.toBe(core.PyBox);
+});
+
+it('adapters find the internals behind @pybox/core/internal', () => {
+  for (const name of ['PyBoxBase', 'InThreadHost', 'WorkerHost', 'RemoteEngine', 'Engine', 'loadAssets', 'installErrorTransfer', 'toEngineOptions']) {
+    expect(typeof (internal as Record<string, unknown>)[name], name).toBe('function');
+  }
+  expect(Object.getPrototypeOf(node.PyBox)).toBe(internal.PyBoxBase);
+  expect(Object.getPrototypeOf(core.PyBox)).toBe(internal.PyBoxBase);
 });

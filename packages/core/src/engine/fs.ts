@@ -2,22 +2,13 @@
  * The in-memory filesystem the guest sees through WASI, and the host's view
  * of it. Layout: `/lib` (the stdlib bundle, read-only), `/tmp`, `/data`,
  * `/out` (writable), plus the mounts the embedder grafts in (see
- * `mounts.ts`). Python can reach nothing else.
+ * `mount-router.ts`). Python can reach nothing else.
  */
 import { Directory, File, wasi, type Inode } from '@bjorn3/browser_wasi_shim';
 import { InvalidArgumentError } from '../errors.js';
-import {
-  MountingPreopen,
-  findMount,
-  mountMkdir,
-  mountReadFile,
-  mountReaddir,
-  mountRm,
-  mountStat,
-  mountWriteFile,
-  type EngineMount,
-  type MountPoint,
-} from './mounts.js';
+import { mountMkdir, mountReadFile, mountReaddir, mountRm, mountStat, mountWriteFile } from './mount-fs.js';
+import { MountingPreopen, findMount, type EngineMount, type MountPoint } from './mount-router.js';
+import { hostApiPath } from './paths.js';
 
 /** What {@link VirtualFileSystem.stat} reports. */
 export interface FileStat {
@@ -34,17 +25,6 @@ export const STDLIB_PATH = '/lib/python313.zip';
 export const WRITABLE_DIRS = ['/tmp', '/data', '/out'] as const;
 
 const encoder = new TextEncoder();
-
-/** Splits an absolute guest path into its parts, refusing anything that could escape. */
-export function splitPath(path: string): string[] {
-  if (typeof path !== 'string' || !path.startsWith('/')) {
-    throw new InvalidArgumentError(`path must be an absolute string such as "/data/file.txt", got ${String(path)}`);
-  }
-  if (path.includes('\0')) throw new InvalidArgumentError('path must not contain NUL characters');
-  const parts = path.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.includes('..')) throw new InvalidArgumentError(`path must not contain "..": ${path}`);
-  return parts;
-}
 
 /** An in-memory tree shared by the guest (through WASI) and the host API. */
 export class VirtualFileSystem {
@@ -67,7 +47,7 @@ export class VirtualFileSystem {
 
   /** Puts a mount's root inode at its guest path, creating the parent folders. */
   private graft({ guestPath, inode }: EngineMount): void {
-    const parts = splitPath(guestPath);
+    const parts = hostApiPath(guestPath);
     const name = parts[parts.length - 1];
     if (name === undefined || parts[0] === 'lib') {
       throw new InvalidArgumentError(`cannot mount at ${guestPath}: choose a folder outside / and /lib, such as /mnt/data`);
@@ -92,12 +72,12 @@ export class VirtualFileSystem {
 
   /** The mount a host-API path lands in, if any. */
   private mounted(path: string): { fd: MountPoint['fd']; rest: string } | undefined {
-    return this.mounts.length ? findMount(this.mounts, splitPath(path)) : undefined;
+    return this.mounts.length ? findMount(this.mounts, hostApiPath(path)) : undefined;
   }
 
   private lookup(path: string): Inode | undefined {
     let node: Inode | undefined = this.root;
-    for (const part of splitPath(path)) {
+    for (const part of hostApiPath(path)) {
       if (!(node instanceof Directory)) return undefined;
       node = node.contents.get(part);
     }
@@ -105,7 +85,7 @@ export class VirtualFileSystem {
   }
 
   private parentOf(path: string, create: boolean): { dir: Directory; name: string } {
-    const parts = splitPath(path);
+    const parts = hostApiPath(path);
     const name = parts.pop();
     if (!name) throw new InvalidArgumentError('the root directory cannot be replaced');
     let dir = this.root;
@@ -173,7 +153,7 @@ export class VirtualFileSystem {
   rm(path: string, options: { recursive?: boolean; force?: boolean } = {}): void {
     const m = this.mounted(path);
     if (m) return mountRm(m.fd, m.rest, path, options);
-    const parts = splitPath(path);
+    const parts = hostApiPath(path);
     if (this.mounts.some((mp) => parts.every((p, i) => mp.parts[i] === p))) {
       throw new InvalidArgumentError(`${path} holds a mount point and cannot be removed`);
     }

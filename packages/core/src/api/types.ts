@@ -1,9 +1,9 @@
 /**
  * The public option and result types shared by every runtime.
  */
-import type { ExecResult, JsonSchemaObject } from './engine/engine.js';
+import type { ExecResult, GuestError, JsonSchemaObject } from '../engine/types.js';
 
-export type { ExecResult, JsonSchemaObject };
+export type { ExecResult, GuestError, JsonSchemaObject };
 
 /**
  * A host function Python can call. It appears in every context as a Python
@@ -40,14 +40,20 @@ export interface ToolDefinition {
 
 /**
  * Limits that stop runaway code. Box-wide defaults; `timeoutMs` and
- * `wallTimeoutMs` can also be set per exec.
+ * `wallTimeoutMs` can also be set per exec. Every value is checked when the
+ * box is created (see the README for the valid ranges).
+ *
+ * @example
+ * ```ts
+ * const box = await PyBox.create({ limits: { timeoutMs: 5_000, memoryBytes: 128 * 1024 * 1024 } })
+ * ```
  */
 export interface Limits {
-  /** CPU time of one exec in ms (time spent waiting on tools is not counted). Default 30 000. */
+  /** CPU time of one exec in ms, at most 2^31−1 (waiting on tools and timers is not counted). Default 30 000. */
   timeoutMs?: number;
-  /** Wall-clock time of one exec in ms, tool waits included. Default 120 000. */
+  /** Wall-clock time of one exec in ms, at most 2^31−1, waits included. Default 120 000. */
   wallTimeoutMs?: number;
-  /** Cap on the guest's allocations in bytes: MemoryError in Python past it. Default 512 MiB. */
+  /** Cap on the guest's allocations in whole bytes, 16 MiB to 4 GiB: MemoryError in Python past it. Default 512 MiB. */
   memoryBytes?: number;
   /** Characters of stdout+stderr kept per exec; the rest is dropped with a notice. Default 1 MiB. */
   outputChars?: number;
@@ -55,7 +61,14 @@ export interface Limits {
   resultChars?: number;
 }
 
-/** Options for `PyBox.create`. */
+/**
+ * Options for `PyBox.create` (unknown keys are refused).
+ *
+ * @example
+ * ```ts
+ * const options: PyBoxOptions = { tools: [addTool], files: { '/data/a.csv': 'x,y\n1,2\n' }, env: { TZ: 'UTC' } }
+ * ```
+ */
 export interface PyBoxOptions {
   /** Tools available in every context. */
   tools?: ToolDefinition[];
@@ -67,23 +80,37 @@ export interface PyBoxOptions {
   limits?: Limits;
 }
 
-/** Options for one exec. */
+/**
+ * Options for one exec (unknown keys are refused).
+ *
+ * @example
+ * ```ts
+ * await ctx.exec(code, { timeoutMs: 2_000, onStdout: (t) => process.stdout.write(t), signal: controller.signal })
+ * ```
+ */
 export interface ExecOptions {
   /** CPU time limit in ms for this exec (default: the box's `limits.timeoutMs`). */
   timeoutMs?: number;
   /** Wall-clock limit in ms for this exec, tool waits included. */
   wallTimeoutMs?: number;
-  /** Receives stdout text as Python prints it. */
+  /** Receives stdout text as Python prints it. If it throws, the exec stops and rejects with `CallbackError`. */
   onStdout?: (text: string) => void;
-  /** Receives stderr text as Python prints it. */
+  /** Receives stderr text as Python prints it. If it throws, the exec stops and rejects with `CallbackError`. */
   onStderr?: (text: string) => void;
-  /** Aborting it stops the exec with an `AbortedError`. */
+  /** Aborting it stops this exec (no other) with an `AbortedError`; already aborted, the code never runs. */
   signal?: AbortSignal;
   /** File name shown in tracebacks (default `<exec>`). */
   filename?: string;
 }
 
-/** Options for `box.createContext`. */
+/**
+ * Options for `box.createContext`.
+ *
+ * @example
+ * ```ts
+ * const child = await box.createContext({ name: 'step-2', parent: base })
+ * ```
+ */
 export interface ContextOptions {
   /** A label for debugging. */
   name?: string;
@@ -91,13 +118,27 @@ export interface ContextOptions {
   parent?: { readonly id: number };
 }
 
-/** What `box.fs.stat` reports. */
+/**
+ * What `box.fs.stat` reports.
+ *
+ * @example
+ * ```ts
+ * const info = await box.fs.stat('/out/report.csv') // { type: 'file', size: 1234 } or null
+ * ```
+ */
 export interface FileInfo {
   type: 'file' | 'directory';
   size: number;
 }
 
-/** Default limits: safe for a browser tab or a server process. */
+/**
+ * Default limits: safe for a browser tab or a server process.
+ *
+ * @example
+ * ```ts
+ * const box = await PyBox.create({ limits: { ...DEFAULT_LIMITS, timeoutMs: 5_000 } })
+ * ```
+ */
 export const DEFAULT_LIMITS: Required<Limits> = {
   timeoutMs: 30_000,
   wallTimeoutMs: 120_000,

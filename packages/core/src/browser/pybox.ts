@@ -2,14 +2,24 @@
  * `PyBox` for browsers: the engine runs in a Web Worker (or, on request, on
  * the calling thread).
  */
-import { PyBoxBase } from './box.js';
-import { Engine, type EngineOptions } from './engine/engine.js';
-import { InThreadHost, type EngineHost } from './host.js';
-import { loadAssets, type AssetUrls } from './loader.js';
-import type { Limits, PyBoxOptions } from './types.js';
-import { WorkerHost, type WorkerHandle } from './worker/client.js';
+import { PyBoxBase } from '../api/box.js';
+import type { EngineHost } from '../api/host.js';
+import type { Limits, PyBoxOptions } from '../api/types.js';
+import { checkBoxOptions } from '../api/validate.js';
+import { Engine } from '../engine/engine.js';
+import { InThreadHost } from '../engine/in-thread-host.js';
+import type { EngineOptions } from '../engine/types.js';
+import { WorkerHost, type WorkerHandle } from '../worker/client.js';
+import { loadAssets, type AssetUrls } from './assets.js';
 
-/** Options of `PyBox.create` in a browser. */
+/**
+ * Options of `PyBox.create` in a browser.
+ *
+ * @example
+ * ```ts
+ * const options: BrowserPyBoxOptions = { inThread: false, limits: { timeoutMs: 5000 } }
+ * ```
+ */
 export interface BrowserPyBoxOptions extends PyBoxOptions {
   /** Run the engine on the calling thread instead of a Web Worker (blocks it while Python runs). */
   inThread?: boolean;
@@ -32,6 +42,7 @@ export interface BrowserPyBoxOptions extends PyBoxOptions {
 export class PyBox extends PyBoxBase {
   /** Starts a box: loads (once per page) and instantiates the guest, defines the tools. */
   static async create(options: BrowserPyBoxOptions = {}): Promise<PyBox> {
+    checkBoxOptions(options, ['inThread', 'assets']);
     const assets = await loadAssets(options.assets);
     const engineOptions = toEngineOptions(options);
     let host: EngineHost;
@@ -49,7 +60,7 @@ export class PyBox extends PyBoxBase {
 }
 
 function startWebWorker(): WorkerHandle {
-  const worker = new Worker(new URL('./worker/worker.js', import.meta.url), { type: 'module', name: 'pybox' });
+  const worker = new Worker(new URL('../worker/worker.js', import.meta.url), { type: 'module', name: 'pybox' });
   return {
     endpoint: worker,
     terminate: () => worker.terminate(),
@@ -57,7 +68,14 @@ function startWebWorker(): WorkerHandle {
   };
 }
 
-/** Maps the public options to the engine's. */
+/**
+ * Maps the public options to the engine's.
+ *
+ * @example
+ * ```ts
+ * const engine = await Engine.create(assets, toEngineOptions({ env: { LANG: 'C' } }))
+ * ```
+ */
 export function toEngineOptions(options: PyBoxOptions): EngineOptions {
   return {
     env: options.env,

@@ -4,9 +4,16 @@
  * Vite and other bundlers pick the files up with no configuration. The
  * module is compiled once per page and shared with every worker.
  */
-import type { GuestAssets } from './engine/engine.js';
+import type { GuestAssets } from '../engine/types.js';
 
-/** Where the guest assets are; defaults to the files shipped in this package. */
+/**
+ * Where the guest assets are; defaults to the files shipped in this package.
+ *
+ * @example
+ * ```ts
+ * const box = await PyBox.create({ assets: { wasm: '/static/pybox.wasm', stdlib: '/static/python313.zip' } })
+ * ```
+ */
 export interface AssetUrls {
   /** URL of `pybox.wasm`. */
   wasm?: string | URL;
@@ -29,9 +36,9 @@ export function loadAssets(urls: AssetUrls = {}): Promise<GuestAssets> {
 }
 
 async function fetchAssets(urls: AssetUrls): Promise<GuestAssets> {
-  const wasmUrl = urls.wasm ?? new URL('./wasm/pybox.wasm', import.meta.url);
-  const stdlibUrl = urls.stdlib ?? new URL('./wasm/python313.zip', import.meta.url);
-  const imageUrl = urls.image === undefined ? new URL('./wasm/pybox.image', import.meta.url) : urls.image;
+  const wasmUrl = urls.wasm ?? new URL('../wasm/pybox.wasm', import.meta.url);
+  const stdlibUrl = urls.stdlib ?? new URL('../wasm/python313.zip', import.meta.url);
+  const imageUrl = urls.image === undefined ? new URL('../wasm/pybox.image', import.meta.url) : urls.image;
   const [module, stdlib, image] = await Promise.all([
     compile(wasmUrl),
     fetchBytes(stdlibUrl),
