@@ -2,6 +2,8 @@
 import { PyBox } from '@pybox/core';
 import { defineConformance } from './suite.js';
 import { defineSecurity } from './security.js';
+import { defineValidation } from './validation.js';
 
 defineConformance('browser Web Worker', (options) => PyBox.create(options));
 defineSecurity('browser Web Worker', (options) => PyBox.create(options));
+defineValidation('browser Web Worker', (options) => PyBox.create(options));

@@ -6,13 +6,17 @@
 import { Context } from './context.js';
 import { BoxClosedError, InvalidArgumentError, ToolDefinitionError } from './errors.js';
 import type { EngineHost } from './host.js';
+import { prepareTools } from './tools/define.js';
+import { renderStubs, type StubSource } from './tools/stubs.js';
 import {
   DEFAULT_LIMITS,
   type ContextOptions,
   type FileInfo,
   type Limits,
   type PyBoxOptions,
+  type ToolCallEvent,
   type ToolDefinition,
+  type ToolsInput,
 } from './types.js';
 
 /** Async access to the box's virtual filesystem (`/data`, `/tmp`, `/out`; `/lib` is read-only). */
@@ -56,6 +60,10 @@ export abstract class PyBoxBase {
   private closed = false;
   private readonly pending = new Set<(e: Error) => void>();
   private readonly contexts = new Set<Context>();
+  /** What each tool's stub is made from, in definition order. */
+  private readonly stubs = new Map<string, StubSource>();
+  private readonly toolCallListeners = new Set<(event: ToolCallEvent) => void>();
+  private validateResults = false;
 
   /** @internal Use `PyBox.create()`. */
   protected constructor(
@@ -92,6 +100,7 @@ export abstract class PyBoxBase {
   ): Promise<T> {
     validateLimits(options.limits ?? {});
     const box = make(host, options.limits ?? {});
+    box.validateResults = options.validateResults === true;
     try {
       if (options.tools?.length) await box.defineTools(options.tools);
     } catch (e) {
@@ -109,10 +118,78 @@ export abstract class PyBoxBase {
     return this.defineTools([tool]);
   }
 
-  /** Adds several tools at once. */
-  defineTools(tools: ToolDefinition[]): Promise<void> {
-    if (!Array.isArray(tools)) return Promise.reject(new ToolDefinitionError('tools must be an array'));
-    return this.track(() => this.host.defineTools(tools.map((t) => ({ ...t }))));
+  /**
+   * Adds several tools at once: an array of definitions, or a record of AI
+   * SDK tools keyed by name (`{ get_weather: tool({ ... }) }`).
+   * @throws ToolDefinitionError when a definition or its schema is invalid
+   */
+  defineTools(tools: ToolsInput): Promise<void> {
+    if (typeof tools !== 'object' || tools === null) {
+      return Promise.reject(new ToolDefinitionError('tools must be an array of definitions or a record of AI SDK tools'));
+    }
+    return this.track(async () => {
+      const prepared = await prepareTools(tools, {
+        validateResults: this.validateResults,
+        onCall: (event) => {
+          for (const listener of this.toolCallListeners) {
+            try {
+              listener(event);
+            } catch {
+              // A listener's bug must not change what Python sees, nor starve the other listeners.
+            }
+          }
+        },
+      });
+      await this.host.defineTools(prepared.map((p) => p.engine));
+      for (const p of prepared) {
+        this.stubs.delete(p.stub.name); // a redefined tool moves to the end
+        this.stubs.set(p.stub.name, p.stub);
+      }
+    });
+  }
+
+  /**
+   * The Python stubs of the tools, as text for a prompt: one `async def` per
+   * tool with typed parameters and a docstring, and the `TypedDict`s they
+   * use. Each tool's own part is also what `help(tool)` shows in Python.
+   * @param names only these tools (default: all, in definition order)
+   *
+   * @example
+   * ```ts
+   * const prompt = `You can call these Python functions:\n\n${box.describeTools()}`
+   * // async def get_orders(customer_id: str, status: Literal["open", "closed"] = "open") -> list[Order]:
+   * //     """Orders of one customer. ..."""
+   * ```
+   */
+  describeTools(names?: string[]): string {
+    const all = [...this.stubs.values()];
+    if (names === undefined) return renderStubs(all);
+    const unknown = names.filter((n) => !this.stubs.has(n));
+    if (unknown.length) throw new InvalidArgumentError(`no tool named ${unknown.join(', ')}: define it first`);
+    return renderStubs(names.map((n) => this.stubs.get(n)!));
+  }
+
+  /** The names of the defined tools, in definition order. */
+  get toolNames(): string[] {
+    return [...this.stubs.keys()];
+  }
+
+  /**
+   * Calls `listener` after every tool call Python code makes in this box
+   * (name, arguments, result or error, duration), including calls refused by
+   * validation. Returns a function that removes the listener.
+   *
+   * @example
+   * ```ts
+   * const stop = box.onToolCall((e) => console.log(`${e.name}(${JSON.stringify(e.args)}) ${e.ok ? 'ok' : e.error.type}`))
+   * await ctx.exec('await get_weather("Oslo")')
+   * stop()
+   * ```
+   */
+  onToolCall(listener: (event: ToolCallEvent) => void): () => void {
+    if (typeof listener !== 'function') throw new InvalidArgumentError('onToolCall needs a function');
+    this.toolCallListeners.add(listener);
+    return () => void this.toolCallListeners.delete(listener);
   }
 
   /**
