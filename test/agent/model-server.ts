@@ -20,7 +20,7 @@ export type ServerCall = { code: string } | { name: string; arguments: string | 
 
 /** One scripted answer. */
 export type ServerTurn =
-  | { text?: string; calls?: ServerCall[]; usage?: { input: number; output: number } }
+  | { text?: string; calls?: ServerCall[]; usage?: { input: number; output: number }; delayMs?: number; stall?: boolean }
   | { status: number; body?: unknown; headers?: Record<string, string> }
   | { drop: 'before-headers' | 'mid-stream' }
   | { malformed: true };
@@ -161,11 +161,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, session: (name:
     return;
   }
   const answer = turn as Extract<ServerTurn, { calls?: ServerCall[] }> & { drop?: 'mid-stream' };
+  if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
+  if (req.socket.destroyed) return;
   const usage = answer.usage ?? { input: Math.ceil(text.length / 4), output: 7 };
   const calls = (answer.calls ?? []).map((c) =>
     'code' in c ? { name: 'run_python', arguments: JSON.stringify({ code: c.code }) } : { name: c.name, arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments) },
   );
   const reply = { text: answer.text ?? '', calls, usage };
+  if (answer.stall) stalled.add(res); // the stream stops halfway and the connection stays open
   const dropMidStream = 'drop' in turn && turn.drop === 'mid-stream';
   if (dropMidStream) {
     // Half an answer, then the connection goes.
@@ -485,6 +488,8 @@ function sse(api: Api, data: Record<string, unknown>, dataOnly = api === 'chat')
   return `${dataOnly ? '' : `event: ${String(data.type)}\n`}data: ${JSON.stringify(data)}\n\n`;
 }
 
+const stalled = new WeakSet<ServerResponse>();
+
 /** Writes the events in a few network chunks, some of them splitting an event in two. */
 function writeStream(res: ServerResponse, events: string[]): void {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -492,6 +497,7 @@ function writeStream(res: ServerResponse, events: string[]): void {
   const size = Math.max(64, Math.ceil(all.length / 5));
   let i = 0;
   const tick = () => {
+    if (stalled.has(res) && i >= all.length / 2) return;
     if (i >= all.length) return void res.end();
     res.write(all.slice(i, (i += size)));
     setImmediate(tick);
