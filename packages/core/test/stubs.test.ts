@@ -107,7 +107,7 @@ describe('describeTools', () => {
       'async def awkward(maybe: str = ..., *, must: int, pair: tuple[float, str] = ..., counts: dict[str, int] = ..., either: str | AwkwardEither2 = ..., tree: Node = ..., **kwargs: Any) -> Any:',
     );
     expect(stubs).toContain('AwkwardEither2 = TypedDict("AwkwardEither2", {"class": str})');
-    expect(stubs).toContain('class Node(TypedDict):\n    children: NotRequired[list[Node]]');
+    expect(stubs).toContain('class Node(TypedDict):\n    children: NotRequired[list["Node"]]');
     expect(stubs).toContain('Also takes keyword arguments "first-name": str');
     await runsAsPython(stubs, ['awkward', 'Node', 'AwkwardEither2']);
   });

@@ -157,11 +157,12 @@ class TypeRegistry {
       return `dict[str, ${value}]`;
     }
     const known = this.byNode.get(schema);
-    if (known) return known;
+    // A type still being defined (recursion) is a forward reference: Python 3.13 evaluates class annotations at once.
+    if (known) return this.rendered.get(known) === '' ? `"${known}"` : known;
     const source = JSON.stringify(schema);
     const titled = typeof schema.title === 'string' && IDENTIFIER.test(pascal(schema.title)) ? pascal(schema.title) : null;
     const base = titled ?? hint;
-    if (this.sourceOf.get(base) === source) return base; // the same shape, defined by another tool
+    if (this.sourceOf.get(base) === source) return this.rendered.get(base) === '' ? `"${base}"` : base; // the same shape, defined by another tool
     const name = this.freeName(base);
     this.byNode.set(schema, name);
     this.sourceOf.set(name, source);
