@@ -16,7 +16,14 @@ import {
 import { codeToolDescription } from './prompt.js';
 import { formatResult, type CodeRunResult } from './result.js';
 
-/** The code tool's name: fixed, because programs are written against it. */
+/**
+ * The code tool's name: fixed, because programs are written against it.
+ *
+ * @example
+ * ```ts
+ * if (call.name === CODE_TOOL_NAME) await code.call(call.arguments)
+ * ```
+ */
 export const CODE_TOOL_NAME = 'run_python';
 
 /** Options of {@link codeTool}. */

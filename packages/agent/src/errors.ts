@@ -44,32 +44,74 @@ export class ModelError extends PyBoxError {
   }
 }
 
-/** 401/403: the key is missing, wrong, or lacks permission. Check `apiKey`. */
+/**
+ * 401/403: the key is missing, wrong, or lacks permission. Check `apiKey`.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof ModelAuthError) askForAnotherKey()
+ * ```
+ */
 export class ModelAuthError extends ModelError {
   override name = 'ModelAuthError';
 }
 
-/** 429: too many requests or tokens; retried with backoff, then thrown. `retryAfterMs` says when to try again. */
+/**
+ * 429: too many requests or tokens; retried with backoff, then thrown. `retryAfterMs` says when to try again.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof ModelRateLimitError) await sleep(e.retryAfterMs ?? 60_000)
+ * ```
+ */
 export class ModelRateLimitError extends ModelError {
   override name = 'ModelRateLimitError';
 }
 
-/** 5xx (and Anthropic's 529 overloaded): the server failed; retried with backoff, then thrown. */
+/**
+ * 5xx (and Anthropic's 529 overloaded): the server failed; retried with backoff, then thrown.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof ModelServerError) console.warn(`${e.provider} is down: ${e.status}`)
+ * ```
+ */
 export class ModelServerError extends ModelError {
   override name = 'ModelServerError';
 }
 
-/** Another 4xx: the request was refused (bad model name, invalid body...). The message is the server's. */
+/**
+ * Another 4xx: the request was refused (bad model name, invalid body...). The message is the server's.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof ModelRequestError) console.error(e.message) // e.g. 'openai: HTTP 404 model_not_found: ...'
+ * ```
+ */
 export class ModelRequestError extends ModelError {
   override name = 'ModelRequestError';
 }
 
-/** The response could not be understood: not JSON, a broken stream, an error event mid-stream. */
+/**
+ * The response could not be understood: not JSON, a broken stream, an error event mid-stream.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof ModelResponseError) console.error(e.body)
+ * ```
+ */
 export class ModelResponseError extends ModelError {
   override name = 'ModelResponseError';
 }
 
-/** The connection failed or dropped before the response was complete. */
+/**
+ * The connection failed or dropped before the response was complete.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof ModelConnectionError) retryLater()
+ * ```
+ */
 export class ModelConnectionError extends ModelError {
   override name = 'ModelConnectionError';
 }

@@ -9,7 +9,14 @@ import type { Model, ModelMessage, ModelResponse, ModelToolCall, ModelToolResult
 import { DEFAULT_SYSTEM_PROMPT } from './prompt.js';
 import type { CodeRunResult } from './result.js';
 
-/** Options of {@link runAgent}. Give `context` (its state is kept) or `box` (a fresh context, disposed at the end). */
+/**
+ * Options of {@link runAgent}. Give `context` (its state is kept) or `box` (a fresh context, disposed at the end).
+ *
+ * @example
+ * ```ts
+ * const options: RunAgentOptions = { context, model, task: 'Summarise /data/sales.csv', maxSteps: 6, timeoutMs: 120_000 }
+ * ```
+ */
 export interface RunAgentOptions {
   /** Where the code runs; variables persist across steps and across runs. */
   context?: Context;
@@ -69,7 +76,16 @@ export interface AgentUsage extends ModelUsage {
 /** Why the run ended: the model answered, or a budget ran out. */
 export type StopReason = 'answer' | 'max_steps' | 'max_tokens' | 'timeout';
 
-/** What {@link runAgent} resolves with. */
+/**
+ * What {@link runAgent} resolves with.
+ *
+ * @example
+ * ```ts
+ * const r = await runAgent({ box, model, task })
+ * if (r.stopReason !== 'answer') console.warn(r.stopMessage)
+ * for (const step of r.steps) console.log(step.code, '→', step.output)
+ * ```
+ */
 export interface AgentResult {
   /** The model's final answer (its last text when a budget ended the run). */
   text: string;
@@ -85,7 +101,19 @@ export interface AgentResult {
   timing: { totalMs: number; modelMs: number; codeMs: number };
 }
 
-/** What `onEvent` receives. `turn` counts model requests, `step` code runs. */
+/**
+ * What `onEvent` receives. `turn` counts model requests, `step` code runs.
+ *
+ * @example
+ * ```ts
+ * onEvent: (e) => {
+ *   if (e.type === 'text') ui.appendText(e.delta)
+ *   if (e.type === 'code') ui.showCode(e.step, e.code)
+ *   if (e.type === 'tool_call') ui.logCall(e.call.name, e.call.args, e.call.ms)
+ *   if (e.type === 'output') ui.appendOutput(e.step, e.text)
+ * }
+ * ```
+ */
 export type AgentEvent =
   | { type: 'model_start'; turn: number }
   | { type: 'text'; turn: number; delta: string }
@@ -139,6 +167,8 @@ class AgentRun {
   private readonly abort = new AbortController();
   private readonly timer: ReturnType<typeof setTimeout> | undefined;
   private timedOut = false;
+  /** Tool calls answered so far: code runs and malformed calls (what maxSteps counts). */
+  private answered = 0;
   private listenerError: unknown = null;
   private readonly code;
   private readonly forwardAbort = () => this.abort.abort();
@@ -200,9 +230,6 @@ class AgentRun {
       throw e;
     }
   }
-
-  /** Tool calls answered so far: code runs and malformed calls. */
-  private answered = 0;
 
   private async ask(turn: number): Promise<ModelResponse> {
     this.emit({ type: 'model_start', turn });

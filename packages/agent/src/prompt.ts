@@ -4,8 +4,13 @@
  */
 
 /**
- * The default system prompt of {@link runAgent}. Replace it with `system`;
+ * The default system prompt of `runAgent`. Replace it with `system`;
  * the code tool's description carries the tool stubs either way.
+ *
+ * @example
+ * ```ts
+ * await runAgent({ box, model, task, system: `${DEFAULT_SYSTEM_PROMPT}\nAnswer in French.` })
+ * ```
  */
 export const DEFAULT_SYSTEM_PROMPT = `You solve tasks by writing Python. Your tool run_python runs code in a persistent sandbox (CPython 3.13, standard library only, no network) where the host's tools are async Python functions.
 
@@ -16,7 +21,14 @@ How to work:
 - On an exception you get the traceback of your code: fix it and run again.
 - When you have the answer, reply in plain text without calling run_python.`;
 
-/** The code tool's description: how to write the code, then the tool stubs. */
+/**
+ * The code tool's description: how to write the code, then the tool stubs.
+ *
+ * @example
+ * ```ts
+ * const description = codeToolDescription(box.describeTools(), 'Amounts are in cents.')
+ * ```
+ */
 export function codeToolDescription(stubs: string, instructions?: string): string {
   const tools = stubs.trim()
     ? `Functions already defined in the sandbox (do not import or redefine them):\n\n\`\`\`python\n${stubs}\n\`\`\``

@@ -4,7 +4,14 @@
  * exception with a traceback of the model's own code.
  */
 
-/** The outcome of one code run. */
+/**
+ * The outcome of one code run.
+ *
+ * @example
+ * ```ts
+ * const r = await code.run('print(1 + 1)')  // r.ok === true, r.text === '2', r.output === '2\n'
+ * ```
+ */
 export interface CodeRunResult {
   /** The text the model reads (see {@link formatResult}). */
   text: string;
@@ -29,7 +36,14 @@ export interface ResultParts {
   error?: { type: string; message: string; traceback: string };
 }
 
-/** What the model reads when nothing was printed: a nudge, not silence. */
+/**
+ * What the model reads when nothing was printed: a nudge, not silence.
+ *
+ * @example
+ * ```ts
+ * formatResult({ output: '' }, 20_000) === NO_OUTPUT
+ * ```
+ */
 export const NO_OUTPUT = '(no output: print() what you need to see)';
 
 /**

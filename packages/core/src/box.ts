@@ -169,7 +169,14 @@ export abstract class PyBoxBase {
     return renderStubs(names.map((n) => this.stubs.get(n)!));
   }
 
-  /** The names of the defined tools, in definition order. */
+  /**
+   * The names of the defined tools, in definition order.
+   *
+   * @example
+   * ```ts
+   * box.toolNames // ['get_orders', 'get_customer']
+   * ```
+   */
   get toolNames(): string[] {
     return [...this.stubs.keys()];
   }

@@ -53,7 +53,7 @@ export function anthropic(options: AnthropicOptions): Model {
         model: options.model,
         max_tokens: options.maxTokens ?? 4096,
         ...options.params,
-        system: request.system,
+        ...(request.system ? { system: request.system } : {}),
         messages: toMessages(request.messages),
         tools: request.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema })),
         ...(stream ? { stream: true } : {}),

@@ -44,7 +44,8 @@ function toMessages(messages: ModelMessage[]): unknown[] {
     if (m.role === 'user') return [{ role: 'user', content: m.content }];
     if (m.role === 'tool') return m.results.map((r) => ({ role: 'tool', tool_call_id: r.callId, content: r.content }));
     const toolCalls: ChatToolCall[] = m.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
-    return [{ role: 'assistant', content: m.text || null, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) }];
+    // `content: null` is allowed only beside tool calls.
+    return [{ role: 'assistant', content: m.text || (toolCalls.length ? null : ''), ...(toolCalls.length ? { tool_calls: toolCalls } : {}) }];
   });
 }
 

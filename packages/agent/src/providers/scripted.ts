@@ -7,7 +7,7 @@ import { CODE_TOOL_NAME } from '../code-tool.js';
 import type { Model, ModelCallOptions, ModelRequest, ModelResponse, ModelToolCall } from '../model.js';
 
 /**
- * One prepared turn:
+ * One prepared turn (see the example of {@link scripted}):
  * - a string: the final answer;
  * - `{ code }`: a `run_python` call (several with an array), with optional `text` before it;
  * - `{ toolCalls }`: raw calls, to test what the loop does with malformed ones;

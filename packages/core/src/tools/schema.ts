@@ -8,12 +8,25 @@ import type { StandardJSONSchemaV1, StandardSchemaV1 } from '@standard-schema/sp
 import type { JsonSchemaObject } from '../engine/engine.js';
 import { ToolDefinitionError } from '../errors.js';
 
-/** Any JSON Schema (an object, or `true`/`false`). */
+/**
+ * Any JSON Schema (an object, or `true`/`false`).
+ *
+ * @example
+ * ```ts
+ * const anything: JsonSchema = true
+ * const text: JsonSchema = { type: 'string', maxLength: 200 }
+ * ```
+ */
 export type JsonSchema = boolean | { [keyword: string]: unknown };
 
 /**
  * A schema created with the AI SDK's `jsonSchema()` (or its `asSchema()`):
  * a JSON Schema, possibly lazy, with an optional validator.
+ *
+ * @example
+ * ```ts
+ * const parameters: AiSdkSchema = jsonSchema({ type: 'object', properties: { q: { type: 'string' } } })
+ * ```
  */
 export interface AiSdkSchema {
   readonly jsonSchema: unknown;
@@ -27,6 +40,13 @@ export type AiSdkValidation = { success: true; value: unknown } | { success: fal
  * A tool's parameters or result: a JSON Schema, a Standard Schema that can
  * export JSON Schema (zod 4, arktype, valibot through `toStandardJsonSchema`
  * of `@valibot/to-json-schema`), or an AI SDK `jsonSchema()` schema.
+ *
+ * @example
+ * ```ts
+ * const asJson: ToolSchema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }
+ * const asZod: ToolSchema = z.object({ city: z.string() })
+ * const asValibot: ToolSchema = toStandardJsonSchema(v.object({ city: v.string() }))
+ * ```
  */
 export type ToolSchema = JsonSchemaObject | StandardSchemaV1 | StandardJSONSchemaV1 | AiSdkSchema;
 
@@ -34,6 +54,11 @@ export type ToolSchema = JsonSchemaObject | StandardSchemaV1 | StandardJSONSchem
  * A tool as the Vercel AI SDK defines it (`tool({ description, inputSchema,
  * execute })`), keyed by its name in a record. PyBox accepts such a record as
  * it is.
+ *
+ * @example
+ * ```ts
+ * await box.defineTools({ get_weather: tool({ description: 'Weather.', inputSchema: z.object({ city: z.string() }), execute: async ({ city }) => ({ city }) }) })
+ * ```
  */
 export interface AiSdkTool {
   description?: string;
