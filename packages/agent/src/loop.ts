@@ -210,25 +210,44 @@ class AgentRun {
           ...(response.providerData ? { providerData: response.providerData } : {}),
         });
         if (response.toolCalls.length === 0) return this.finish(response.text, 'answer');
+        // Every call gets a result, also when a budget stops the run: `messages` stays a valid conversation.
+        let stop: [StopReason, string] | null = null;
         if (this.options.maxTokens !== undefined && this.usage.totalTokens > this.options.maxTokens) {
-          return this.finish(lastText, 'max_tokens', `stopped after ${this.usage.totalTokens} tokens (maxTokens ${this.options.maxTokens}): the model still wanted to run code`);
+          stop = ['max_tokens', `stopped after ${this.usage.totalTokens} tokens (maxTokens ${this.options.maxTokens}): the model still wanted to run code`];
         }
         const results: ModelToolResult[] = [];
         for (const call of response.toolCalls) {
-          if (this.answered >= maxSteps) {
-            return this.finish(lastText, 'max_steps', `stopped after ${maxSteps} steps (maxSteps): the model still wanted to run code`);
+          if (!stop && this.answered >= maxSteps) {
+            stop = ['max_steps', `stopped after ${maxSteps} steps (maxSteps): the model still wanted to run code`];
           }
-          results.push(await this.answer(turn, call));
-          this.checkpoint();
+          if (!stop) {
+            try {
+              results.push(await this.answer(turn, call));
+              this.rethrowListenerError();
+              if (this.abort.signal.aborted) throw new AbortedError('the agent run was aborted');
+              continue;
+            } catch (e) {
+              if (!(this.timedOut && e instanceof AbortedError)) throw e;
+              stop = this.timeoutStop();
+              if (!results.some((r) => r.callId === call.id)) {
+                results.push({ callId: call.id, content: `Error: interrupted: ${stop[1]}`, isError: true });
+              }
+              continue;
+            }
+          }
+          results.push({ callId: call.id, content: `Error: not run: ${stop[1]}`, isError: true });
         }
         this.messages.push({ role: 'tool', results });
+        if (stop) return this.finish(lastText, ...stop);
       }
     } catch (e) {
-      if (this.timedOut && e instanceof AbortedError) {
-        return this.finish(lastText, 'timeout', `stopped after ${this.options.timeoutMs} ms (timeoutMs)`);
-      }
+      if (this.timedOut && e instanceof AbortedError) return this.finish(lastText, ...this.timeoutStop());
       throw e;
     }
+  }
+
+  private timeoutStop(): [StopReason, string] {
+    return ['timeout', `stopped after ${this.options.timeoutMs} ms (timeoutMs)`];
   }
 
   private async ask(turn: number): Promise<ModelResponse> {

@@ -82,13 +82,18 @@ describe('malformed model turns', () => {
 });
 
 describe('budgets', () => {
-  it('maxSteps ends the run with a reason', async () => {
-    const model = scripted([{ code: 'a = 1' }, { code: 'a += 1' }, { code: 'a += 1' }, 'never reached']);
+  it('maxSteps ends the run with a reason; every call still has a result', async () => {
+    const model = scripted([{ code: 'a = 1' }, { code: ['a += 1', 'a += 1'] }, 'never reached']);
     const r = await runAgent({ box, model, task: 'Count.', maxSteps: 2 });
     expect(r.stopReason).toBe('max_steps');
     expect(r.stopMessage).toBe('stopped after 2 steps (maxSteps): the model still wanted to run code');
     expect(r.steps).toHaveLength(2);
-    expect(model.requests).toHaveLength(3);
+    expect(model.requests).toHaveLength(2);
+    const last = r.messages.at(-1)!;
+    expect(last.role === 'tool' && last.results.map((x) => [x.isError, x.content])).toEqual([
+      [false, '(no output: print() what you need to see)'],
+      [true, 'Error: not run: stopped after 2 steps (maxSteps): the model still wanted to run code'],
+    ]);
   });
 
   it('maxTokens ends the run with a reason', async () => {
@@ -98,6 +103,8 @@ describe('budgets', () => {
     expect(r.stopMessage).toMatch(/^stopped after \d+ tokens \(maxTokens 10\): the model still wanted to run code$/);
     expect(r.text).toBe('Thinking.');
     expect(r.steps).toEqual([]);
+    const last = r.messages.at(-1)!;
+    expect(last.role === 'tool' && last.results[0]!.content).toMatch(/^Error: not run: stopped after \d+ tokens/);
   });
 
   it('timeoutMs ends the run with a reason, also while code waits on a tool', async () => {
@@ -105,6 +112,8 @@ describe('budgets', () => {
     const r = await runAgent({ box, model, task: 'Wait.', timeoutMs: 150 });
     expect(r.stopReason).toBe('timeout');
     expect(r.stopMessage).toBe('stopped after 150 ms (timeoutMs)');
+    const last = r.messages.at(-1)!;
+    expect(last.role === 'tool' && last.results).toEqual([{ callId: 'call_1', content: 'Error: interrupted: stopped after 150 ms (timeoutMs)', isError: true }]);
     release();
   });
 
