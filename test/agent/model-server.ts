@@ -20,7 +20,7 @@ export type ServerCall = { code: string } | { name: string; arguments: string | 
 
 /** One scripted answer. */
 export type ServerTurn =
-  | { text?: string; calls?: ServerCall[]; usage?: { input: number; output: number }; delayMs?: number; stall?: boolean }
+  | { text?: string; calls?: ServerCall[]; usage?: { input: number; output: number }; delayMs?: number; stall?: boolean; plainJson?: boolean }
   | { status: number; body?: unknown; headers?: Record<string, string> }
   | { drop: 'before-headers' | 'mid-stream' }
   | { malformed: true };
@@ -154,7 +154,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, session: (name:
     req.socket.destroy();
     return;
   }
-  const stream = body.stream === true;
+  // `plainJson`: answer a streaming request with JSON, as some compatible servers do.
+  const stream = body.stream === true && !(turn as { plainJson?: boolean }).plainJson;
   if ('malformed' in turn) {
     res.writeHead(200, { 'content-type': stream ? 'text/event-stream' : 'application/json' });
     res.end(stream ? 'data: {this is not json\n\n' : '<html>502 Bad Gateway</html>');

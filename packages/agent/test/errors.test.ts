@@ -118,6 +118,14 @@ for (const api of ['anthropic', 'chat', 'responses'] as Api[]) {
       });
     }
 
+    it('a streaming request answered with plain JSON is read as JSON', async () => {
+      const { model } = modelWith(api, [{ text: 'not streamed', plainJson: true }], true);
+      const texts: string[] = [];
+      const r = await model.generate(request, { onText: (t) => texts.push(t) });
+      expect(r.text).toBe('not streamed');
+      expect(texts).toEqual(['not streamed']); // in one piece
+    });
+
     it('a connection dropped before the response: retried', async () => {
       const { model, session } = modelWith(api, [{ drop: 'before-headers' }, { text: 'second try' }]);
       const retries: Error[] = [];

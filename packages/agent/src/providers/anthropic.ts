@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from '@pybox/core';
 import { ModelResponseError, ModelServerError } from '../errors.js';
 import type { Model, ModelCallOptions, ModelMessage, ModelRequest, ModelResponse, ModelToolCall } from '../model.js';
-import { eventData, joinUrl, post, readEvents, readJson, truncatedStream, type HttpOptions } from './http.js';
+import { eventData, isEventStream, joinUrl, post, readEvents, readJson, textOnce, truncatedStream, type HttpOptions } from './http.js';
 
 /** Options of {@link anthropic}. */
 export interface AnthropicOptions extends HttpOptions {
@@ -66,8 +66,8 @@ export function anthropic(options: AnthropicOptions): Model {
         ...(stream ? { accept: 'text/event-stream' } : {}),
       };
       const response = await post({ provider: PROVIDER, url, headers, body }, options, call);
-      const message = stream ? await readStream(response, call) : await readJson(PROVIDER, response, call.signal);
-      return fromMessage(message, body.length);
+      if (stream && isEventStream(response)) return fromMessage(await readStream(response, call), body.length);
+      return textOnce(fromMessage(await readJson(PROVIDER, response, call.signal), body.length), call);
     },
   };
 }

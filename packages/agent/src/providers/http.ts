@@ -14,7 +14,7 @@ import {
   ModelResponseError,
   ModelServerError,
 } from '../errors.js';
-import type { ModelCallOptions } from '../model.js';
+import type { ModelCallOptions, ModelResponse } from '../model.js';
 
 /** How failed requests are retried. */
 export interface RetryOptions {
@@ -171,8 +171,23 @@ export async function* readEvents(provider: string, response: Response, signal?:
     }
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    reader.releaseLock();
+    // Stopping early (the final event came, or an error): let the connection go.
+    void reader.cancel().catch(() => {});
   }
+}
+
+/**
+ * Whether a response is an event stream. Some compatible servers answer a
+ * streaming request with plain JSON; the providers read that as JSON.
+ */
+export function isEventStream(response: Response): boolean {
+  return !(response.headers.get('content-type') ?? '').includes('application/json');
+}
+
+/** A response that did not stream: its text goes to `onText` in one piece, so listeners always see it. */
+export function textOnce(response: ModelResponse, call: ModelCallOptions): ModelResponse {
+  if (response.text) call.onText?.(response.text);
+  return response;
 }
 
 /** Parses the JSON data of one SSE event. @throws ModelResponseError when it is not JSON */

@@ -5,7 +5,7 @@
  */
 import { ModelResponseError } from '../errors.js';
 import type { ModelCallOptions, ModelMessage, ModelRequest, ModelResponse, ModelToolCall } from '../model.js';
-import { eventData, post, readEvents, readJson, truncatedStream, type HttpOptions } from './http.js';
+import { eventData, isEventStream, post, readEvents, readJson, textOnce, truncatedStream, type HttpOptions } from './http.js';
 
 /** What the OpenAI providers share. */
 export interface OpenAIEndpoint extends HttpOptions {
@@ -32,10 +32,10 @@ export async function chatCompletion(endpoint: OpenAIEndpoint, request: ModelReq
   });
   const headers: Record<string, string> = endpoint.apiKey ? { authorization: `Bearer ${endpoint.apiKey}` } : {};
   const response = await post({ provider: endpoint.provider, url: endpoint.url, headers, body }, endpoint, call);
-  const completion = endpoint.stream
-    ? await readStream(endpoint.provider, response, call)
-    : await readJson(endpoint.provider, response, call.signal);
-  return fromCompletion(endpoint.provider, completion, body.length);
+  if (endpoint.stream && isEventStream(response)) {
+    return fromCompletion(endpoint.provider, await readStream(endpoint.provider, response, call), body.length);
+  }
+  return textOnce(fromCompletion(endpoint.provider, await readJson(endpoint.provider, response, call.signal), body.length), call);
 }
 
 /** The neutral conversation as chat messages: one `tool` message per result, after the assistant message. */

@@ -5,7 +5,7 @@
  */
 import { ModelResponseError, ModelServerError } from '../errors.js';
 import type { ModelCallOptions, ModelMessage, ModelRequest, ModelResponse, ModelToolCall } from '../model.js';
-import { eventData, post, readEvents, readJson, truncatedStream } from './http.js';
+import { eventData, isEventStream, post, readEvents, readJson, textOnce, truncatedStream } from './http.js';
 import type { OpenAIEndpoint } from './openai-chat.js';
 
 type Item = { type?: string; [key: string]: unknown };
@@ -23,10 +23,10 @@ export async function createResponse(endpoint: OpenAIEndpoint, request: ModelReq
   });
   const headers: Record<string, string> = endpoint.apiKey ? { authorization: `Bearer ${endpoint.apiKey}` } : {};
   const response = await post({ provider: endpoint.provider, url: endpoint.url, headers, body }, endpoint, call);
-  const result = endpoint.stream
-    ? await readStream(endpoint.provider, response, call)
-    : await readJson(endpoint.provider, response, call.signal);
-  return fromResponse(endpoint.provider, result, body.length);
+  if (endpoint.stream && isEventStream(response)) {
+    return fromResponse(endpoint.provider, await readStream(endpoint.provider, response, call), body.length);
+  }
+  return textOnce(fromResponse(endpoint.provider, await readJson(endpoint.provider, response, call.signal), body.length), call);
 }
 
 /** The neutral conversation as input items; the model's own output items are replayed as they came. */
