@@ -197,6 +197,8 @@ export function defineValidation(engine: string, createBox: BoxFactory): void {
             }),
             execute: async ({ place }) => (seen.geo!.push(place), { lat: 59.9, lon: 10.7 }),
           }),
+          // AI SDK 7: a description may be a function of the call's context.
+          now: tool({ description: () => 'The time, described late.', inputSchema: z.object({}), execute: async () => '12:00' }),
         });
         c = await b.createContext();
       });
@@ -259,6 +261,7 @@ export function defineValidation(engine: string, createBox: BoxFactory): void {
         expect(stubs).toContain('class GetWeatherResult(TypedDict):\n    city: str\n    temp_c: float');
         expect(stubs).toContain('    city: City name (at least 2 chars)');
         expect(stubs).toContain('async def geocode(place: str) -> Any:');
+        expect(stubs).toContain('async def now() -> Any:\n    """The time, described late."""');
       });
     });
 
