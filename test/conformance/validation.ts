@@ -253,6 +253,20 @@ export function defineValidation(engine: string, createBox: BoxFactory): void {
         expect(ok(await c.exec('(await geocode(place="Oslo"))["lat"]')).value).toBe(59.9);
       });
 
+      it('takes a record of AI SDK tools in PyBox.create too', async () => {
+        const created = await createBox({
+          tools: { shout: tool({ description: 'Upper-case.', inputSchema: z.object({ text: z.string().max(5) }), execute: async ({ text }) => text.toUpperCase() }) },
+        });
+        try {
+          const c2 = await created.createContext();
+          expect(ok(await c2.exec('await shout("hey")')).value).toBe('HEY');
+          expect(fails(await c2.exec('await shout("shouting")'), 'ValueError').error.message).toBe('shout(): text: must be at most 5 characters long, got 8');
+          expect(created.toolNames).toEqual(['shout']);
+        } finally {
+          await created.close();
+        }
+      });
+
       it('describes every kind of tool as Python stubs', () => {
         const stubs = b.describeTools();
         expect(stubs).toContain('async def zod_pay(amount_cents: int, email: str, note: str = ...) -> Any:');
