@@ -25,10 +25,26 @@ export default defineConfig({
       },
       {
         extends: true,
-        optimizeDeps: { exclude: ['@pybox/core'] },
+        optimizeDeps: {
+          exclude: ['@pybox/core'],
+          // Bundled up front: discovered mid-run, they make Vite reload the page under a running test.
+          include: [
+            '@pybox/core > @bjorn3/browser_wasi_shim',
+            '@pybox/core > comlink/dist/esm/comlink.mjs',
+            '@pybox/core > @cfworker/json-schema',
+            '@pybox/agent > eventsource-parser',
+            'zod',
+            'valibot',
+            '@valibot/to-json-schema',
+            'arktype',
+            'ai',
+          ],
+        },
         test: {
           name: 'browser',
           include: ['test/conformance/browser.test.ts', 'test/browser/**/*.test.ts'],
+          // The local model server for the agent tests, started in Node; its URL reaches the page via inject().
+          globalSetup: ['test/agent/global-setup.ts'],
           browser: {
             enabled: true,
             headless: true,

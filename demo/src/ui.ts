@@ -93,7 +93,9 @@ export function bindControls(examples: Example[], hint: string, on: { run(): voi
 export function renderTools(tools: ToolDefinition[]): void {
   dom.tools.replaceChildren(
     ...tools.map((t) => {
-      const params = Object.keys(t.parameters?.properties ?? {}).join(', ');
+      // The demo's tools use JSON Schema (parameters may also be a Standard Schema).
+      const schema = t.parameters as { properties?: Record<string, unknown> } | undefined;
+      const params = Object.keys(schema?.properties ?? {}).join(', ');
       return h('li', {}, h('code', { text: `await ${t.name}(${params})` }), h('span', { text: t.description ?? '' }));
     }),
   );

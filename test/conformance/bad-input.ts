@@ -59,13 +59,13 @@ const CASES: Case[] = [
   ['exec with timeoutMs: 0', ({ ctx }) => ctx.exec('1', { timeoutMs: 0 }), 'InvalidArgumentError', `timeoutMs ${MS}, got 0`],
   ['exec with an aborted signal', ({ ctx }) => ctx.exec('1', { signal: AbortSignal.abort('why') }), 'AbortedError', 'the exec was aborted before it started: its signal was already aborted, so the code did not run'],
   // tools
-  ['defineTools({})', ({ box }) => box.defineTools({} as never), 'ToolDefinitionError', 'tools must be an array of tool definitions ({ name, description, parameters, handler }), got an object'],
+  ['defineTools({})', ({ box }) => box.defineTools({} as never), 'ToolDefinitionError', 'tools must be an array of tool definitions ({ name, description, parameters, handler }) or a record of AI SDK tools keyed by name, got an object'],
   ['defineTool(null)', ({ box }) => box.defineTool(null as never), 'ToolDefinitionError', 'a tool must be an object'],
   ['defineTool with a handler that is not a function', ({ box }) => box.defineTool({ name: 'x', handler: 5 as never }), 'ToolDefinitionError', 'tool x needs a handler function'],
   ['defineTool with a bad name', ({ box }) => box.defineTool({ name: 'not valid', handler: () => 1 }), 'ToolDefinitionError', 'tool name must be a Python identifier, got "not valid"'],
   // PyBox.create
-  ['create({ tools: {} })', ({ create }) => create({ tools: {} }), 'ToolDefinitionError', 'tools must be an array of tool definitions ({ name, description, parameters, handler }), got an object'],
-  ['create with an unknown option', ({ create }) => create({ limit: {} }), 'InvalidArgumentError', /^PyBox\.create options has an unknown option "limit": use "tools", "files", "env", "limits", "inThread", /],
+  ['create({ tools: {} })', ({ create }) => create({ tools: {} }), 'ToolDefinitionError', 'tools must be an array of tool definitions ({ name, description, parameters, handler }) or a record of AI SDK tools keyed by name, got an object'],
+  ['create with an unknown option', ({ create }) => create({ limit: {} }), 'InvalidArgumentError', /^PyBox\.create options has an unknown option "limit": use "tools", "validateResults", "files", "env", "limits", "inThread", /],
   ['create with an unknown limit', ({ create }) => create({ limits: { cpuMs: 1 } }), 'InvalidArgumentError', 'limits has an unknown option "cpuMs": use "timeoutMs", "wallTimeoutMs", "memoryBytes", "outputChars", "resultChars"'],
   ['create with memoryBytes: 0.5', ({ create }) => create({ limits: { memoryBytes: 0.5 } }), 'InvalidArgumentError', 'limits.memoryBytes must be a whole number of bytes from 16777216 (16 MiB) to 4294967296 (4 GiB), got 0.5'],
   ['create with memoryBytes below 16 MiB', ({ create }) => create({ limits: { memoryBytes: 1 << 20 } }), 'InvalidArgumentError', 'limits.memoryBytes must be a whole number of bytes from 16777216 (16 MiB) to 4294967296 (4 GiB), got 1048576'],

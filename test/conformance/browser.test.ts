@@ -5,6 +5,7 @@ import { defineFailureDomains } from './failure-domains.js';
 import { defineAttacks } from './attacks.js';
 import { defineSecurity } from './security.js';
 import { defineConformance, type EngineUnderTest } from './suite.js';
+import { defineValidation } from './validation.js';
 import { defineWaits } from './waits.js';
 
 const engine: EngineUnderTest = { name: 'browser Web Worker', create: (options) => PyBox.create(options), inThread: false };
@@ -14,3 +15,4 @@ defineFailureDomains(engine);
 defineBadInput(engine);
 defineWaits(engine);
 defineAttacks(engine.name, engine.create);
+defineValidation(engine.name, engine.create);

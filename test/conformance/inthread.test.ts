@@ -5,6 +5,7 @@ import { defineFailureDomains } from './failure-domains.js';
 import { defineAttacks } from './attacks.js';
 import { defineSecurity } from './security.js';
 import { defineConformance, type EngineUnderTest } from './suite.js';
+import { defineValidation } from './validation.js';
 import { defineWaits } from './waits.js';
 
 const engine: EngineUnderTest = {
@@ -18,3 +19,4 @@ defineFailureDomains(engine);
 defineBadInput(engine);
 defineWaits(engine);
 defineAttacks(engine.name, engine.create);
+defineValidation(engine.name, engine.create);

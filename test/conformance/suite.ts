@@ -325,8 +325,12 @@ export function defineConformance(engine: string, createBox: BoxFactory): void {
         const r = ok(await run('import inspect\n[str(inspect.signature(fetch_item)), fetch_item.__doc__]'));
         const [signature, doc] = r.value as [string, string];
         expect(signature).toBe('(id, delay_ms=<optional>)');
+        // the docstring is the tool's Python stub, the same text box.describeTools() gives
+        expect(doc).toContain('async def fetch_item(id: int, delay_ms: int = ...)');
         expect(doc).toContain('Fetch an item by id after a short wait.');
-        expect(doc).toContain('id (int)');
+        const help = ok(await run('help(fetch_item)'));
+        expect(help.stdout).toContain('fetch_item(id, delay_ms=<optional>)');
+        expect(help.stdout).toContain('async def fetch_item(id: int, delay_ms: int = ...)');
       });
 
       it('awaits an async tool by position and keyword', async () => {
@@ -364,7 +368,7 @@ export function defineConformance(engine: string, createBox: BoxFactory): void {
       it('raises TypeError for a missing argument or one of the wrong JSON type', async () => {
         fails(await run('await add(1)'), 'TypeError');
         const r = fails(await run('await add("1", 2)'), 'TypeError');
-        expect(r.error.message).toBe("add(): argument 'a' must be integer, not str");
+        expect(r.error.message).toBe('add(): a: must be integer, not str');
         fails(await run('await add(True, 2)'), 'TypeError');
         expect(ok(await run('await echo(text="fine")')).value).toBe('fine');
       });

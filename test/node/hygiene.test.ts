@@ -38,17 +38,19 @@ const PUBLIC_VALUES = [
   'WallTimeLimitError',
 ];
 
-it('@pybox/core (the browser entry) imports no Node built-in', () => {
-  const files = jsFiles(join(root, 'packages/core/dist'));
-  expect(files.length).toBeGreaterThan(10);
-  for (const file of files) {
-    const text = readFileSync(file, 'utf8');
-    expect(text, file).not.toMatch(/from ['"]node:|require\(|from ['"](fs|path|worker_threads|os|child_process)['"]/);
-  }
-});
+for (const pkg of ['core', 'agent']) {
+  it(`@pybox/${pkg} (browser and Node alike) imports no Node built-in`, () => {
+    const files = jsFiles(join(root, `packages/${pkg}/dist`));
+    expect(files.length).toBeGreaterThan(pkg === 'core' ? 10 : 8);
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      expect(text, file).not.toMatch(/from ['"]node:|require\(|from ['"](fs|path|worker_threads|os|child_process|http|https|net)['"]/);
+    }
+  });
+}
 
 it('both packages are ESM with conditional exports and emitted types', () => {
-  for (const pkg of ['core', 'node']) {
+  for (const pkg of ['core', 'node', 'agent']) {
     const json = JSON.parse(readFileSync(join(root, `packages/${pkg}/package.json`), 'utf8'));
     expect(json.type).toBe('module');
     for (const entry of Object.values(json.exports) as { types: string }[]) {

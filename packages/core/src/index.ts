@@ -26,6 +26,13 @@ export {
   type Limits,
   type PyBoxOptions,
   type ToolDefinition,
+  type ToolsInput,
+  type ToolCallEvent,
+  type AiSdkTool,
+  type AiSdkSchema,
+  type JsonSchema,
+  type ResultSchema,
+  type ToolSchema,
 } from './api/types.js';
 export {
   AbortedError,

@@ -10,7 +10,18 @@ import { BoxClosedError, ContextDisposedError, describeValue, InvalidArgumentErr
 import { PendingCalls } from '../pending.js';
 import { Context, type ExecStop } from './context.js';
 import type { EngineHost } from './host.js';
-import { DEFAULT_LIMITS, type ContextOptions, type FileInfo, type Limits, type PyBoxOptions, type ToolDefinition } from './types.js';
+import { prepareTools } from '../tools/define.js';
+import { renderStubs, type StubSource } from '../tools/stubs.js';
+import {
+  DEFAULT_LIMITS,
+  type ContextOptions,
+  type FileInfo,
+  type Limits,
+  type PyBoxOptions,
+  type ToolCallEvent,
+  type ToolDefinition,
+  type ToolsInput,
+} from './types.js';
 import { checkFileData, checkLimits, checkOptions, checkPath, checkRmOptions, checkTools } from './validate.js';
 
 /**
@@ -62,6 +73,10 @@ export abstract class PyBoxBase {
   private closed = false;
   private readonly pending = new PendingCalls({ mapError: (e) => (this.closed ? new BoxClosedError() : e) });
   private readonly contexts = new Set<Context>();
+  /** What each tool's stub is made from, in definition order. */
+  private readonly stubs = new Map<string, StubSource>();
+  private readonly toolCallListeners = new Set<(event: ToolCallEvent) => void>();
+  private validateResults = false;
   /** The stops of the execs running now: `interrupt()` and `close()` reach exactly these. */
   private readonly running = new Set<ExecStop>();
   /** Bumped whenever the guest is replaced: handles from an older generation are dead. */
@@ -110,6 +125,7 @@ export abstract class PyBoxBase {
     options: PyBoxOptions,
   ): Promise<T> {
     const box = make(host, checkLimits(options.limits));
+    box.validateResults = options.validateResults === true;
     try {
       if (options.tools !== undefined) await box.defineTools(options.tools);
     } catch (e) {
@@ -131,10 +147,79 @@ export abstract class PyBoxBase {
    * Adds several tools at once.
    * @throws ToolDefinitionError when `tools` is not an array or a definition is invalid
    */
-  async defineTools(tools: ToolDefinition[]): Promise<void> {
+  async defineTools(tools: ToolsInput): Promise<void> {
     checkTools(tools);
-    if (tools.length === 0) return;
-    return this.track(() => this.host.defineTools(tools.map((t) => ({ ...t }))));
+    if (Array.isArray(tools) && tools.length === 0) return;
+    return this.track(async () => {
+      const prepared = await prepareTools(tools, {
+        validateResults: this.validateResults,
+        onCall: (event) => {
+          for (const listener of this.toolCallListeners) {
+            try {
+              listener(event);
+            } catch {
+              // A listener's bug must not change what Python sees, nor starve the other listeners.
+            }
+          }
+        },
+      });
+      await this.host.defineTools(prepared.map((p) => p.engine));
+      for (const p of prepared) {
+        this.stubs.delete(p.stub.name); // a redefined tool moves to the end
+        this.stubs.set(p.stub.name, p.stub);
+      }
+    });
+  }
+
+  /**
+   * The Python stubs of the tools, as text for a prompt: one `async def` per
+   * tool with typed parameters and a docstring, and the `TypedDict`s they
+   * use. Each tool's own part is also what `help(tool)` shows in Python.
+   * @param names only these tools (default: all, in definition order)
+   *
+   * @example
+   * ```ts
+   * const prompt = `You can call these Python functions:\n\n${box.describeTools()}`
+   * // async def get_orders(customer_id: str, status: Literal["open", "closed"] = "open") -> list[Order]:
+   * //     """Orders of one customer. ..."""
+   * ```
+   */
+  describeTools(names?: string[]): string {
+    const all = [...this.stubs.values()];
+    if (names === undefined) return renderStubs(all);
+    const unknown = names.filter((n) => !this.stubs.has(n));
+    if (unknown.length) throw new InvalidArgumentError(`no tool named ${unknown.join(', ')}: define it first`);
+    return renderStubs(names.map((n) => this.stubs.get(n)!));
+  }
+
+  /**
+   * The names of the defined tools, in definition order.
+   *
+   * @example
+   * ```ts
+   * box.toolNames // ['get_orders', 'get_customer']
+   * ```
+   */
+  get toolNames(): string[] {
+    return [...this.stubs.keys()];
+  }
+
+  /**
+   * Calls `listener` after every tool call Python code makes in this box
+   * (name, arguments, result or error, duration), including calls refused by
+   * validation. Returns a function that removes the listener.
+   *
+   * @example
+   * ```ts
+   * const stop = box.onToolCall((e) => console.log(`${e.name}(${JSON.stringify(e.args)}) ${e.ok ? 'ok' : e.error.type}`))
+   * await ctx.exec('await get_weather("Oslo")')
+   * stop()
+   * ```
+   */
+  onToolCall(listener: (event: ToolCallEvent) => void): () => void {
+    if (typeof listener !== 'function') throw new InvalidArgumentError('onToolCall needs a function');
+    this.toolCallListeners.add(listener);
+    return () => void this.toolCallListeners.delete(listener);
   }
 
   /**
@@ -154,6 +239,7 @@ export abstract class PyBoxBase {
     if (generation !== this.generation) throw this.lostError();
     const ctx = new Context(id, name ?? `context-${id}`, {
       host: this.host,
+      box: this,
       limits: this.limits,
       generation,
       currentGeneration: () => this.generation,

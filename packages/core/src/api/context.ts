@@ -11,6 +11,7 @@ import {
   describeThrown,
   type CallbackName,
 } from '../errors.js';
+import type { PyBoxBase } from './box.js';
 import type { EngineHost } from './host.js';
 import type { ExecOptions, ExecResult, Limits } from './types.js';
 import { checkExec, checkName, encodeValue } from './validate.js';
@@ -26,6 +27,8 @@ export type ExecStop = (why: string) => void;
  */
 export interface ContextLink {
   host: EngineHost;
+  /** The box the context belongs to. */
+  box: PyBoxBase;
   /** The box's limits (defaults filled in). */
   limits: Required<Limits>;
   /** The box's generation when the context was created. */
@@ -63,6 +66,18 @@ export class Context {
     readonly name: string,
     private readonly link: ContextLink,
   ) {}
+
+  /**
+   * The box this context belongs to.
+   *
+   * @example
+   * ```ts
+   * ctx.box.describeTools()   // the stubs of the tools this context can call
+   * ```
+   */
+  get box(): PyBoxBase {
+    return this.link.box;
+  }
 
   /** Whether `dispose()` was called (a context lost to a guest restart is not disposed, but not live either). */
   get isDisposed(): boolean {

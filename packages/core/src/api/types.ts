@@ -2,8 +2,10 @@
  * The public option and result types shared by every runtime.
  */
 import type { ExecResult, GuestError, JsonSchemaObject } from '../engine/types.js';
+import type { AiSdkTool, ResultSchema, ToolSchema } from '../tools/schema.js';
 
 export type { ExecResult, GuestError, JsonSchemaObject };
+export type { AiSdkTool, AiSdkSchema, JsonSchema, ResultSchema, ToolSchema } from '../tools/schema.js';
 
 /**
  * A host function Python can call. It appears in every context as a Python
@@ -11,6 +13,11 @@ export type { ExecResult, GuestError, JsonSchemaObject };
  * `description`). Python calls it as `await name(...)`; when `handler` is a
  * plain (non-async) function on the same thread as the engine, `name(...)`
  * without `await` works too.
+ *
+ * The arguments are validated on the host before `handler` runs: a call that
+ * breaks the schema raises `TypeError` (wrong type, missing or unexpected
+ * argument) or `ValueError` (any other rule) in Python, with a message that
+ * names the argument and the rule, and the handler is not called.
  *
  * @example
  * ```ts
@@ -27,16 +34,61 @@ export interface ToolDefinition {
   name: string;
   /** What the tool does; the Python docstring starts with it. */
   description?: string;
-  /** JSON Schema (type "object") of the arguments; property order is the parameter order. */
-  parameters?: JsonSchemaObject;
   /**
-   * Receives the arguments as an object and returns a JSON value (or a
-   * Promise of one). A thrown error becomes a Python exception: its type is
-   * the error's `name` when that is a Python builtin (`ValueError`,
+   * The arguments: a JSON Schema of type "object" (property order is the
+   * parameter order), or a Standard Schema that exports JSON Schema (zod 4,
+   * arktype, valibot wrapped with `toStandardJsonSchema`), or an AI SDK
+   * `jsonSchema()`. A Standard Schema's own `validate` decides, and the
+   * handler receives its output.
+   */
+  parameters?: ToolSchema;
+  /**
+   * The result's schema (same forms as `parameters`). It types the Python
+   * stub's return value; with `validateResults`, results are checked too.
+   */
+  outputSchema?: ResultSchema;
+  /**
+   * Receives the validated arguments as an object and returns a JSON value
+   * (or a Promise of one). A thrown error becomes a Python exception: its
+   * type is the error's `name` when that is a Python builtin (`ValueError`,
    * `KeyError`, `PermissionError`, `TimeoutError`...), otherwise `ToolError`.
    */
   handler: (args: Record<string, unknown>) => unknown;
 }
+
+/**
+ * The tools a box accepts: definitions, or the record of AI SDK tools an app
+ * already has (`{ get_weather: tool({ description, inputSchema, execute }) }`).
+ *
+ * @example
+ * ```ts
+ * import { tool } from 'ai'
+ * import { z } from 'zod'
+ * const box = await PyBox.create({ tools: {
+ *   get_weather: tool({ description: 'Weather of a city.', inputSchema: z.object({ city: z.string() }),
+ *     execute: async ({ city }) => ({ city, tempC: 21 }) }),
+ * } })
+ * ```
+ */
+export type ToolsInput = ToolDefinition[] | Record<string, AiSdkTool>;
+
+/**
+ * One tool call made by Python code, reported once it settled (see
+ * `box.onToolCall`). `args` are the arguments as Python passed them.
+ *
+ * @example
+ * ```ts
+ * box.onToolCall((e) => console.log(e.name, e.args, e.ok ? e.result : e.error.message, `${e.ms.toFixed(1)} ms`))
+ * ```
+ */
+export type ToolCallEvent = {
+  /** A number unique in this process, in call order. */
+  id: number;
+  name: string;
+  args: Record<string, unknown>;
+  /** Time from the call reaching the host to its settling. */
+  ms: number;
+} & ({ ok: true; result: unknown } | { ok: false; error: { type: string; message: string } });
 
 /**
  * Limits that stop runaway code. Box-wide defaults; `timeoutMs` and
@@ -70,8 +122,13 @@ export interface Limits {
  * ```
  */
 export interface PyBoxOptions {
-  /** Tools available in every context. */
-  tools?: ToolDefinition[];
+  /** Tools available in every context: definitions, or a record of AI SDK tools. */
+  tools?: ToolsInput;
+  /**
+   * Development mode: check every tool result against the tool's
+   * `outputSchema`; a mismatch raises `ToolError` in Python. Default false.
+   */
+  validateResults?: boolean;
   /** Files to create before Python starts, by absolute path (under /data, /tmp or /out). */
   files?: Record<string, string | Uint8Array>;
   /** What Python sees as `os.environ` (empty by default: nothing of the host leaks in). */

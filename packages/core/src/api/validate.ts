@@ -6,10 +6,10 @@
  */
 import type { EncodedValue } from '../engine/types.js';
 import { hostApiPath } from '../engine/paths.js';
-import { IDENTIFIER, MAX_TIMER_MS, validateTool } from '../engine/tools.js';
+import { IDENTIFIER, MAX_TIMER_MS } from '../engine/tools.js';
 import { describeValue, InvalidArgumentError, ToolDefinitionError } from '../errors.js';
 import { toJson } from '../json.js';
-import { DEFAULT_LIMITS, type ExecOptions, type Limits, type ToolDefinition } from './types.js';
+import { DEFAULT_LIMITS, type ExecOptions, type Limits, type ToolDefinition, type ToolsInput } from './types.js';
 
 /**
  * The largest source an exec accepts. Compiling is not interruptible, and
@@ -99,12 +99,31 @@ export function checkLimits(limits: unknown): Limits {
  * checkTools([{ name: 'add', handler: ({ a, b }) => Number(a) + Number(b) }])
  * ```
  */
-export function checkTools(tools: unknown): ToolDefinition[] {
-  if (!Array.isArray(tools)) {
-    throw new ToolDefinitionError(`tools must be an array of tool definitions ({ name, description, parameters, handler }), got ${describeValue(tools)}`);
+export function checkTools(tools: unknown): ToolsInput {
+  if (Array.isArray(tools)) {
+    for (const tool of tools) checkToolShape(tool);
+    return tools as ToolDefinition[];
   }
-  for (const tool of tools) validateTool(tool as ToolDefinition);
-  return tools as ToolDefinition[];
+  // A record of AI SDK tools keyed by name; each is checked when its schema is resolved.
+  if (typeof tools === 'object' && tools !== null && Object.getPrototypeOf(tools) === Object.prototype && Object.keys(tools).length > 0) {
+    return tools as ToolsInput;
+  }
+  throw new ToolDefinitionError(
+    `tools must be an array of tool definitions ({ name, description, parameters, handler }) or a record of AI SDK tools keyed by name, got ${describeValue(tools)}`,
+  );
+}
+
+/** A definition's name, handler and description; its schemas are checked when they are resolved (tools/define.ts). */
+function checkToolShape(tool: unknown): void {
+  if (!tool || typeof tool !== 'object') throw new ToolDefinitionError('a tool must be an object');
+  const { name, handler, description } = tool as ToolDefinition;
+  if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
+    throw new ToolDefinitionError(`tool name must be a Python identifier, got ${JSON.stringify(name)}`);
+  }
+  if (typeof handler !== 'function') throw new ToolDefinitionError(`tool ${name} needs a handler function`);
+  if (description !== undefined && typeof description !== 'string') {
+    throw new ToolDefinitionError(`tool ${name}: description must be a string`);
+  }
 }
 
 /**
@@ -117,7 +136,10 @@ export function checkTools(tools: unknown): ToolDefinition[] {
  * ```
  */
 export function checkBoxOptions(options: unknown, runtimeKeys: readonly string[]): void {
-  const checked = checkOptions<Record<string, unknown>>(options, ['tools', 'files', 'env', 'limits', ...runtimeKeys], 'PyBox.create options');
+  const checked = checkOptions<Record<string, unknown>>(options, ['tools', 'validateResults', 'files', 'env', 'limits', ...runtimeKeys], 'PyBox.create options');
+  if (checked.validateResults !== undefined && typeof checked.validateResults !== 'boolean') {
+    throw new InvalidArgumentError(`validateResults must be true or false, got ${describeValue(checked.validateResults)}`);
+  }
   if (checked.tools !== undefined) checkTools(checked.tools);
   checkLimits(checked.limits);
   if (checked.files !== undefined) {

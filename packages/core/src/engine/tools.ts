@@ -25,6 +25,7 @@ export function guestToolSpec(tool: EngineTool): object {
   return {
     name: tool.name,
     description: tool.description ?? '',
+    ...(tool.doc === undefined ? {} : { doc: tool.doc }),
     parameters: tool.parameters ?? { type: 'object', properties: {} },
     sync: tool.sync ?? !isAsyncFunction(tool.handler),
   };

@@ -59,6 +59,8 @@ export interface EngineTool {
   name: string;
   /** What the tool does; becomes the Python docstring. */
   description?: string;
+  /** The full text `help(tool)` shows (the tool's Python stub). */
+  doc?: string;
   /** JSON Schema of the parameters (an object schema); property order is the Python parameter order. */
   parameters?: JsonSchemaObject;
   /** Called with the arguments object; may return a value or a Promise. */
