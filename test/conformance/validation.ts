@@ -94,9 +94,9 @@ export function defineValidation(engine: string, createBox: BoxFactory): void {
     }
 
     it('refuses an integer JSON cannot carry exactly with ValueError (refused, never a lossy number or a BigInt)', async () => {
-      // Today the host refuses it (where the schema says integer: "amount_cents: is an integer
-      // outside ±2**53 ..."); with the guest rewrite Python refuses any such int before the call
-      // leaves it. Either way: ValueError, and the handler never runs.
+      // Python refuses an int a JS number cannot hold exactly before the call leaves it; one
+      // that a double holds (2**60) reaches the host, which refuses it where the schema says
+      // integer. Either way: ValueError, and the handler never runs.
       calls.length = 0;
       for (const code of ['await create_invoice(2**60)', 'await create_invoice(-(2**53) - 1)', 'await create_invoice(5, lines=[{"sku": "AB", "qty": 2**64}])']) {
         expect(fails(await run(code), 'ValueError').error.message).toMatch(/2\*\*53|2\^53/);
@@ -140,12 +140,11 @@ export function defineValidation(engine: string, createBox: BoxFactory): void {
       expect(typeof passed!.ms).toBe('number');
     });
 
-    it('gives the tool a docstring from its description (help(tool) shows the full stub once the guest reads `doc`)', async () => {
-      // The stub text is handed to the guest as `doc`; the current guest still builds the
-      // docstring itself from `description` and the schema. With the guest rewrite, this
-      // becomes: expect(doc).toBe(box.describeTools(['create_invoice'])).
+    it('gives the tool its stub as docstring: help(tool) shows what describeTools() gives the model', async () => {
       const doc = ok(await run('create_invoice.__doc__')).value as string;
+      expect(doc).toBe(box.describeTools(['create_invoice']));
       expect(doc).toContain('Create an invoice.');
+      expect(ok(await run('help(create_invoice)')).stdout).toContain(box.describeTools(['create_invoice']).split('\n')[0]!);
       expect(box.describeTools(['create_invoice'])).toContain(
         'async def create_invoice(amount_cents: int, currency: Literal["EUR", "USD"] = "EUR", memo: str = ..., customer: CreateInvoiceCustomer = ..., lines: list[CreateInvoiceLine] = ...) -> Any:',
       );
