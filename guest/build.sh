@@ -442,10 +442,12 @@ EOF
   # Compile with -O2 but link WITHOUT an -O flag: given one, clang-16 runs `wasm-opt` on its
   # own whenever binaryen is on PATH (~20 s here). wasm-opt is a separate, explicit choice.
   rm -rf "$LINK/obj"; mkdir -p "$LINK/obj"
+  # The guest knows its own build (pybox_build_id): snapshots taken from another build are refused.
+  local build_id; build_id=$(node "$GUEST/inputs-hash.mjs" "${HASH_OPTIONS[@]}")
   local objs=() c o
   for c in "${csrc[@]}"; do
     o=$LINK/obj/$(basename "${c%.c}").o
-    "${WASM_CC[@]}" -O2 "-ffile-prefix-map=$ROOT/=" -I"$SRC_CROSS/Include" -I"$CROSS" -c "$c" -o "$o" ||
+    "${WASM_CC[@]}" -O2 "-ffile-prefix-map=$ROOT/=" "-DPYBOX_BUILD_ID=\"$build_id\"" -I"$SRC_CROSS/Include" -I"$CROSS" -c "$c" -o "$o" ||
       die "compiling ${c#"$ROOT"/} failed"
     objs+=("$o")
   done

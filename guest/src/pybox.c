@@ -550,3 +550,13 @@ EXPORT("pybox_state") uint8_t *pybox_state(void) {
     buf_puts(&b, "]}");
     LEAVE(answer_buf(&b));
 }
+
+#ifndef PYBOX_BUILD_ID
+#define PYBOX_BUILD_ID "unknown"
+#endif
+
+/* The guest's build: the inputs hash of wasm/manifest.json. A snapshot records it, and a host
+ * restores a snapshot only into the very build that took it. Not an entry: no Python runs. */
+EXPORT("pybox_build_id") uint8_t *pybox_build_id(void) {
+    return answer_literal("{\"status\":\"ok\",\"build\":\"" PYBOX_BUILD_ID "\"}");
+}

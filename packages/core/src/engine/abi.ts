@@ -35,6 +35,7 @@ export interface GuestExports {
   pybox_reseed(ptr: number, len: number): number;
   pybox_limits(deadlineMs: number, memoryBytes: number): void;
   pybox_state(): number;
+  pybox_build_id(): number;
 }
 
 /** The ABI version this engine speaks. */
@@ -67,6 +68,8 @@ export interface GuestAnswer {
   wakeAfterMs?: number;
   id?: number;
   names?: string[];
+  /** `pybox_build_id`: the inputs hash of the guest's build. */
+  build?: string;
   /** `pybox_state`: the live contexts, and the calls a suspended exec waits on. */
   contexts?: { id: number; parent: number; suspended: boolean; pending: ToolRequest[] }[];
   protected?: string[];
@@ -255,6 +258,11 @@ export class GuestAbi {
 
   defineTools(specs: object[]): GuestReply {
     return this.withInputs([JSON.stringify(specs)], (p, l) => this.exports.pybox_define_tools(p!, l!));
+  }
+
+  /** The inputs hash of the build this guest comes from (wasm/manifest.json). */
+  buildId(): string {
+    return String(this.read(this.exports.pybox_build_id()).answer.build ?? '');
   }
 
   /** The live contexts and the tool calls each suspended exec still waits on. */
