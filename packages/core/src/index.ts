@@ -11,10 +11,12 @@
  * const r = await ctx.exec('hits = await search(query="wasm")\nprint(len(hits))')
  * ```
  */
-export { PyBox, type BrowserPyBoxOptions } from './browser/pybox.js';
+export { PyBox, type BrowserPyBoxOptions, type BrowserRestoreOptions } from './browser/pybox.js';
 export type { AssetUrls } from './browser/assets.js';
 export type { PyBoxBase, BoxFileSystem } from './api/box.js';
 export { Context, MAX_CODE_CHARS } from './api/context.js';
+export { PausedRun, type PausedCallResult, type ResumeOptions } from './api/paused.js';
+export type { PendingCall } from './engine/types.js';
 export {
   DEFAULT_LIMITS,
   type ContextOptions,
@@ -25,6 +27,7 @@ export {
   type JsonSchemaObject,
   type Limits,
   type PyBoxOptions,
+  type RestoreOptions,
   type ToolDefinition,
   type ToolsInput,
   type ToolCallEvent,
@@ -44,9 +47,11 @@ export {
   InvalidArgumentError,
   PyBoxError,
   PythonError,
+  SnapshotError,
   TimeLimitError,
   ToolDefinitionError,
   WallTimeLimitError,
   type CallbackName,
   type CrashReason,
+  type SnapshotRefusal,
 } from './errors.js';

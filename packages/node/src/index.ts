@@ -13,10 +13,12 @@
  * ```
  */
 import { Worker } from 'node:worker_threads';
-import type { Limits, PyBoxOptions } from '@pybox/core';
+import type { Limits, PyBoxOptions, RestoreOptions } from '@pybox/core';
 import {
   checkBoxOptions,
+  checkRestore,
   Engine,
+  useGzip,
   InThreadHost,
   PyBoxBase,
   WorkerHost,
@@ -27,6 +29,9 @@ import {
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { loadAssets } from './assets.js';
 import { createMounts, validateMounts, type MountSpec } from './host-mount/index.js';
+import { zlibGzip } from './gzip.js';
+
+useGzip(zlibGzip);
 
 // The public API of @pybox/core, minus what only browsers use (PyBox is this package's own).
 export {
@@ -40,8 +45,10 @@ export {
   GuestCrashError,
   InvalidArgumentError,
   MAX_CODE_CHARS,
+  PausedRun,
   PyBoxError,
   PythonError,
+  SnapshotError,
   TimeLimitError,
   ToolDefinitionError,
   WallTimeLimitError,
@@ -57,7 +64,13 @@ export {
   type Limits,
   type PyBoxBase,
   type PyBoxOptions,
+  type PausedCallResult,
+  type PendingCall,
+  type ResumeOptions,
+  type RestoreOptions,
+  type SnapshotRefusal,
   type ToolDefinition,
+  type ToolsInput,
 } from '@pybox/core';
 export type { MountMode, MountSpec } from './host-mount/index.js';
 
@@ -109,9 +122,49 @@ export class PyBox extends PyBoxBase {
     return PyBoxBase.open((h, l) => new PyBox(h, l), host, options);
   }
 
+  /**
+   * A box in the state of a snapshot (`box.snapshot()`, from any engine or
+   * runtime of the same PyBox build): its contexts with their variables,
+   * names and parents, its files, limits and configuration, and its
+   * paused runs (`box.paused`). Tools and mounts are given again (functions
+   * and host folders are not data). `random` is reseeded.
+   * @throws SnapshotError when the bytes are damaged, too large (`maxBytes`, default 1 GiB), of a newer format, or of another build or boot image
+   *
+   * @example
+   * ```ts
+   * const box = await PyBox.restore(await readFile('session.pybox'), { tools: [approve] })
+   * const [run] = box.paused
+   * console.log((await run.resume({ results: [{ id: run.pending[0].id, value: true }] })).stdout)
+   * ```
+   */
+  static async restore(bytes: Uint8Array, options: NodeRestoreOptions = {}): Promise<PyBox> {
+    checkRestore(bytes, options, ['inThread', 'mounts']);
+    const mountSpecs = validateMounts(options.mounts);
+    const assets = await loadAssets();
+    const { host, state } = options.inThread
+      ? await InThreadHost.restore(assets, bytes, { mounts: createMounts(mountSpecs), maxBytes: options.maxBytes })
+      : await WorkerHost.restore(startThread, assets, { mountSpecs }, bytes, options.maxBytes);
+    return PyBoxBase.openRestored((h, l) => new PyBox(h, l), host, state, options);
+  }
+
   private constructor(host: EngineHost, limits: Limits) {
     super(host, limits);
   }
+}
+
+/**
+ * Options of `PyBox.restore` on Node (the environment, limits and files come from the snapshot).
+ *
+ * @example
+ * ```ts
+ * const options: NodeRestoreOptions = { tools: [approve], mounts: [{ hostPath: './data', guestPath: '/mnt/data' }] }
+ * ```
+ */
+export interface NodeRestoreOptions extends RestoreOptions {
+  /** Run the engine on the calling thread. */
+  inThread?: boolean;
+  /** Host folders, given again (a snapshot holds no mounts). */
+  mounts?: MountSpec[];
 }
 
 function startThread(): WorkerHandle {

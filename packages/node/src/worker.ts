@@ -4,10 +4,12 @@
  */
 import { parentPort } from 'node:worker_threads';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { RemoteEngine, installErrorTransfer } from '@pybox/core/internal';
+import { RemoteEngine, installErrorTransfer, useGzip } from '@pybox/core/internal';
 import { expose } from './comlink.js';
 import { createMounts } from './host-mount/index.js';
+import { zlibGzip } from './gzip.js';
 
 if (!parentPort) throw new Error('@pybox/node worker must run in a worker thread');
 installErrorTransfer();
+useGzip(zlibGzip);
 expose(new RemoteEngine({ createMounts }), nodeEndpoint(parentPort));

@@ -8,15 +8,18 @@
  * public facade (`PyBox`) sits on top of either.
  */
 import type { WASI } from '@bjorn3/browser_wasi_shim';
-import { ABI_VERSION, answerError, GuestAbi, type GuestAnswer, type GuestExports } from './abi.js';
-import { DEFAULT_MEMORY_BYTES, Executor } from './exec.js';
+import { ABI_VERSION, answerError, GuestAbi, type GuestAnswer, type GuestExports, type ToolRequest } from './abi.js';
+import { GuestClock } from './clock.js';
+import { DEFAULT_MEMORY_BYTES, Executor, type SavedRun } from './exec.js';
 import { VirtualFileSystem } from './fs.js';
+import { captureFiles, filesOption, restoreFiles, type FileEntry } from './fs-snapshot.js';
 import { applyImage, encodeImage } from './image.js';
 import { OutputRouter } from './output.js';
 import { TrapGuard } from './recovery.js';
 import { ExecSignals } from './signals.js';
-import { captureMemory, restoreMemory, type CleanState } from './snapshot.js';
-import { guestToolSpec, IDENTIFIER, ToolRunner, validateTool } from './tools.js';
+import { applyDiff, captureMemory, diffMemory, imageFingerprint, memoryBase, restoreMemory, type CleanState } from './snapshot.js';
+import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT } from './snapshot-codec.js';
+import { guestToolSpec, IDENTIFIER, settleError, settleValue, ToolRunner, validateTool, type Settled } from './tools.js';
 import type {
   EncodedValue,
   EngineExecOptions,
@@ -25,9 +28,11 @@ import type {
   ExecResult,
   GuestAssets,
   ResetInfo,
+  RestoredState,
+  ToolOutcome,
 } from './types.js';
 import { adoptInstance, createWasi, wasiImports } from './wasi.js';
-import { ContextDisposedError, InvalidArgumentError, PyBoxError, type CrashReason } from '../errors.js';
+import { ContextBusyError, ContextDisposedError, InvalidArgumentError, PyBoxError, SnapshotError, type CrashReason } from '../errors.js';
 import { toJson } from '../json.js';
 
 /** The id a host call that is not an exec reports to the watchdog (exec ids are positive). */
@@ -62,9 +67,13 @@ export class Engine {
   private readonly contexts = new Map<number, number>();
   private nextHandle = 1;
   private readonly resetListeners: ((info: ResetInfo) => void)[] = [];
-  /** What a trap restores: the boot image, or memory copied right after booting without one. */
+  /** What a trap restores: the boot image, or memory copied right after booting without one (null: boot again). */
   private clean: CleanState | null = null;
   private view = new DataView(new ArrayBuffer(0));
+  /** The guest's monotonic clock (it goes on from a snapshot's time after a restore). */
+  private readonly clock = new GuestClock();
+  /** Runs restored from a snapshot and not yet resumed, by guest context id. */
+  private readonly paused = new Map<number, { saved: SavedRun; pending: ToolRequest[] }>();
 
   private constructor(
     private readonly assets: GuestAssets,
@@ -84,6 +93,7 @@ export class Engine {
       signals,
       activity: options.activity,
       failure: answerError,
+      clock: this.clock,
     });
   }
 
@@ -115,6 +125,7 @@ export class Engine {
       wasi_snapshot_preview1: wasiImports(this.wasi, {
         memory: () => this.memoryView(),
         sleep: (ms) => this.executor.sleep(ms),
+        clock: this.clock,
       }),
       pybox: {
         output: (stream: number, ptr: number, len: number) => this.output.emit(stream, this.abi.readText(ptr, len)),
@@ -171,10 +182,18 @@ export class Engine {
   private restoreClean(reason: CrashReason): number {
     const contextsLost = this.contexts.size;
     const instance = new WebAssembly.Instance(this.assets.module, this.imports());
-    restoreMemory((instance.exports as unknown as GuestExports).memory, this.clean!);
-    this.attach(instance, false);
+    if (this.clean) {
+      restoreMemory((instance.exports as unknown as GuestExports).memory, this.clean);
+      this.attach(instance, false);
+    } else {
+      // Restored from a snapshot with no boot image: boot the guest again.
+      this.attach(instance, true);
+      const init = this.abi.init().answer;
+      if (init.status !== 'ok') throw answerError(init, 'starting Python');
+    }
     this.executor.reset();
     this.contexts.clear();
+    this.paused.clear();
     if (this.tools.specs().length) this.abi.defineTools(this.tools.specs());
     this.reseed();
     this.configure();
@@ -228,6 +247,7 @@ export class Engine {
     const id = this.guestId(ctx);
     this.contexts.delete(ctx);
     this.executor.forget(id);
+    this.paused.delete(id);
     this.hostCall(() => this.abi.contextDelete(id));
   }
 
@@ -300,7 +320,188 @@ export class Engine {
   async exec(ctx: number, code: string, options: EngineExecOptions = {}): Promise<ExecResult> {
     const id = this.guestId(ctx);
     if (typeof code !== 'string') throw new InvalidArgumentError('code must be a string');
+    if (this.paused.has(id)) {
+      throw new ContextBusyError('this context has a paused run restored from a snapshot: resume it or cancel it first (box.paused)');
+    }
     return this.executor.exec(id, code, options);
+  }
+
+  // ---- snapshots -----------------------------------------------------------
+
+  /** The live contexts, in creation order, with their parents (context handles). */
+  contextList(): { id: number; parent: number | null }[] {
+    const handles = new Map<number, number>();
+    for (const [handle, id] of this.contexts) handles.set(id, handle);
+    const parents = new Map<number, number>();
+    for (const c of this.guestState()) parents.set(c.id, c.parent);
+    return [...this.contexts].map(([handle, id]) => ({ id: handle, parent: handles.get(parents.get(id) ?? 0) ?? null }));
+  }
+
+  private guestState(): NonNullable<GuestAnswer['contexts']> {
+    return this.check(this.guard.call(() => this.abi.state()).answer, 'state').contexts ?? [];
+  }
+
+  /**
+   * A snapshot of the whole box: the guest's memory as a diff to its base,
+   * the in-memory files (mounts excluded), the contexts and the execs that
+   * wait on tool calls, and `facade` (what the box's facade records about
+   * itself). Taken between guest calls; the compression runs after.
+   * @throws SnapshotError (`not-now`) when called from inside a guest call (a synchronous tool handler)
+   */
+  async snapshot(facade: unknown): Promise<Uint8Array> {
+    if (this.executor.inGuestCall) {
+      throw new SnapshotError(
+        'box.snapshot() was called while Python is running (from a synchronous tool handler): call it from an async handler or after the exec',
+        'not-now',
+      );
+    }
+    const guest = this.guestState();
+    const suspended = new Map(guest.map((c) => [c.id, c]));
+    const handles = new Map<number, number>();
+    for (const [handle, id] of this.contexts) handles.set(id, handle);
+    const runs: { context: number; saved: SavedRun; pending: ToolRequest[] }[] = [];
+    for (const [id, saved] of this.executor.saveRuns()) {
+      const handle = handles.get(id);
+      if (handle !== undefined) runs.push({ context: handle, saved, pending: suspended.get(id)?.pending ?? [] });
+    }
+    for (const [id, paused] of this.paused) {
+      const handle = handles.get(id);
+      if (handle !== undefined) runs.push({ context: handle, ...paused });
+    }
+    const memory = this.abi.exports.memory;
+    const diff = diffMemory(memory, memoryBase(this.assets.module, this.assets.image));
+    const files = captureFiles(this.fs, (this.options.mounts ?? []).map((m) => m.guestPath));
+    const o = this.options;
+    const description: SnapshotDescription = {
+      format: SNAPSHOT_FORMAT,
+      build: this.abi.buildId(),
+      base: this.baseId(),
+      takenAt: Date.now(),
+      guestClockMs: this.clock.now(),
+      memoryPages: diff.pages,
+      options: { env: o.env ?? {}, outputLimit: o.outputLimit, resultLimit: o.resultLimit, timeoutMs: o.timeoutMs, memoryBytes: o.memoryBytes },
+      contexts: [...this.contexts].map(([handle, id]) => ({
+        id: handle,
+        guest: id,
+        parent: handles.get(suspended.get(id)?.parent ?? 0) ?? null,
+      })),
+      nextHandle: this.nextHandle,
+      runs,
+      files: files.entries,
+      facade,
+    };
+    return encodeSnapshot(description, [new Uint8Array(diff.runs.buffer), diff.xor, files.data]);
+  }
+
+  /** What a snapshot's memory is a diff to. */
+  private baseId(): string {
+    return this.assets.image ? `image:${imageFingerprint(this.assets.image)}` : 'module';
+  }
+
+  /**
+   * An engine in the state of a snapshot: a fresh instance of the module,
+   * the boot image, the snapshot's memory diff and files; its contexts and
+   * paused runs as they were, `random` reseeded. `options` gives the mounts
+   * and the transport's hooks; environment and limits come from the snapshot.
+   * @throws SnapshotError when the snapshot is damaged, too large, newer, or of another build or image
+   */
+  static async restore(
+    assets: GuestAssets,
+    bytes: Uint8Array,
+    options: Pick<EngineOptions, 'mounts' | 'execSignals' | 'activity'> = {},
+    maxBytes?: number,
+  ): Promise<{ engine: Engine; state: RestoredState }> {
+    const { description, sections } = await decodeSnapshot(bytes, maxBytes);
+    const d = readDescription(description, sections.length);
+    const base = memoryBase(assets.module, assets.image);
+    if (d.build !== base.build) {
+      throw new SnapshotError(
+        `the snapshot was taken with guest build ${d.build.slice(0, 12)}, this PyBox runs ${base.build.slice(0, 12)}: restore it with the PyBox (wasm/) that took it`,
+        'other-build',
+      );
+    }
+    const baseId = assets.image ? `image:${imageFingerprint(assets.image)}` : 'module';
+    if (d.base !== baseId) {
+      throw new SnapshotError(
+        `the snapshot was taken from another boot image (${d.base}, this box boots from ${baseId}): restore it with the same @pybox/core build (its dist/wasm/pybox.image)`,
+        'other-image',
+      );
+    }
+    const [runs, xor, data] = sections as [Uint8Array, Uint8Array, Uint8Array];
+    if (runs.byteLength % 8 !== 0) throw damaged('the memory index');
+    const engine = new Engine(assets, { ...d.options, ...options });
+    const instance = await WebAssembly.instantiate(assets.module, engine.imports());
+    const memory = (instance.exports as unknown as GuestExports).memory;
+    try {
+      if (assets.image) applyImage(assets.image, memory);
+      const aligned = runs.byteOffset % 4 === 0 ? runs : runs.slice();
+      applyDiff(memory, { pages: d.memoryPages, runs: new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4), xor });
+      restoreFiles(engine.fs, d.files, data);
+    } catch (e) {
+      if (e instanceof PyBoxError) throw e;
+      throw damaged(e instanceof Error ? e.message : String(e));
+    }
+    engine.attach(instance, false);
+    engine.clean = assets.image ? { image: assets.image } : null;
+    engine.clock.resumeAt(d.guestClockMs);
+    engine.reseed();
+    const guest = new Set(engine.guestState().map((c) => c.id));
+    for (const c of d.contexts) {
+      const id = c.guest;
+      if (!guest.has(id)) throw damaged(`context ${c.id} is not in the guest`);
+      engine.contexts.set(c.id, id);
+    }
+    engine.nextHandle = d.nextHandle;
+    const state: RestoredState = { contexts: d.contexts.map(({ id, parent }) => ({ id, parent })), paused: [], facade: d.facade, options: d.options };
+    for (const run of d.runs) {
+      const id = engine.contexts.get(run.context);
+      if (id === undefined) continue;
+      engine.paused.set(id, { saved: run.saved, pending: run.pending });
+      const settled = new Set(run.saved.settled.map((s) => s.id));
+      state.paused.push({
+        context: run.context,
+        pending: run.pending.filter((p) => !settled.has(p.id)),
+        stdout: run.saved.stdout,
+        stderr: run.saved.stderr,
+      });
+    }
+    return { engine, state };
+  }
+
+  /**
+   * The files a snapshot holds, as `EngineOptions.files` takes them (a restored box started
+   * again after a hard stop keeps its files, not its contexts).
+   */
+  static async snapshotFiles(bytes: Uint8Array): Promise<Record<string, Uint8Array>> {
+    const { description, sections } = await decodeSnapshot(bytes);
+    const d = readDescription(description, sections.length);
+    return filesOption(d.files, sections[2]!);
+  }
+
+  /**
+   * Goes on with a paused run restored from a snapshot. `results` answer
+   * pending calls directly (by id); the other pending calls go to the tools.
+   */
+  async resumePaused(ctx: number, results: ToolOutcome[], options: EngineExecOptions = {}): Promise<ExecResult> {
+    const id = this.guestId(ctx);
+    const paused = this.paused.get(id);
+    if (!paused) throw new InvalidArgumentError('this context has no paused run: it was resumed or cancelled already');
+    const known = new Map(paused.pending.map((p) => [p.id, p]));
+    const supplied: Settled[] = [];
+    for (const r of results) {
+      const call = known.get(r.id);
+      if (!call) throw new InvalidArgumentError(`the paused run waits on no call with id ${r.id}: use the ids in its pending list`);
+      supplied.push(r.ok ? settleValue(r.id, r.value, call.tool) : settleError(r.id, Object.assign(new Error(r.error.message), { name: r.error.name })));
+    }
+    this.paused.delete(id);
+    return this.executor.resume(id, { saved: paused.saved, pending: paused.pending, supplied }, options);
+  }
+
+  /** Abandons a paused run restored from a snapshot (its coroutine is closed). */
+  cancelPaused(ctx: number): void {
+    const id = this.guestId(ctx);
+    if (!this.paused.delete(id)) return;
+    this.check(this.hostCall(() => this.abi.cancel(id)).answer, 'cancel');
   }
 
   // ---- boot images -------------------------------------------------------
@@ -315,6 +516,48 @@ export class Engine {
     }
     return encodeImage(new Uint8Array(this.abi.exports.memory.buffer));
   }
+}
+
+/** The JSON description of a snapshot (snapshot-codec.ts carries it). */
+interface SnapshotDescription {
+  format: number;
+  build: string;
+  base: string;
+  takenAt: number;
+  guestClockMs: number;
+  memoryPages: number;
+  options: RestoredState['options'];
+  /** Context handles, their parents' handles. */
+  contexts: { id: number; parent: number | null; guest?: number }[];
+  nextHandle: number;
+  runs: { context: number; saved: SavedRun; pending: ToolRequest[] }[];
+  files: FileEntry[];
+  facade: unknown;
+}
+
+function damaged(what: string): SnapshotError {
+  return new SnapshotError(`the snapshot is damaged (${what}): it was changed after box.snapshot() made it`, 'corrupted');
+}
+
+/** Checks the shape of a decoded description (a checksummed blob can still be hand-made). */
+function readDescription(d: Record<string, unknown>, sections: number): SnapshotDescription & { contexts: { id: number; parent: number | null; guest: number }[] } {
+  const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
+  const ok =
+    typeof d.build === 'string' &&
+    typeof d.base === 'string' &&
+    typeof d.guestClockMs === 'number' &&
+    Number.isFinite(d.guestClockMs) &&
+    isInt(d.memoryPages) &&
+    isInt(d.nextHandle) &&
+    typeof d.options === 'object' &&
+    d.options !== null &&
+    Array.isArray(d.contexts) &&
+    d.contexts.every((c: { id?: unknown; guest?: unknown }) => isInt(c?.id) && isInt(c?.guest)) &&
+    Array.isArray(d.runs) &&
+    Array.isArray(d.files) &&
+    sections === 3;
+  if (!ok) throw damaged('its description');
+  return d as unknown as ReturnType<typeof readDescription>;
 }
 
 function checkName(name: string): void {

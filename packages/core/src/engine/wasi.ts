@@ -5,7 +5,7 @@
  * that respects the exec's limits (clock.ts), and no sockets.
  */
 import { ConsoleStdout, File, OpenFile, WASI } from '@bjorn3/browser_wasi_shim';
-import { clockTimeGet, pollOneoff } from './clock.js';
+import { clockTimeGet, pollOneoff, type GuestClock } from './clock.js';
 import type { VirtualFileSystem } from './fs.js';
 
 const ERRNO_NOTSUP = 58;
@@ -35,6 +35,8 @@ export interface WasiFixes {
   memory: () => DataView;
   /** Sleeps for what the guest asked (`time.sleep`), as the exec's limits allow. */
   sleep: (ms: number) => void;
+  /** The guest's monotonic clock. */
+  clock: GuestClock;
 }
 
 /**
@@ -42,14 +44,14 @@ export interface WasiFixes {
  *
  * @example
  * ```ts
- * const imports = { wasi_snapshot_preview1: wasiImports(wasi, { memory, sleep }) }
+ * const imports = { wasi_snapshot_preview1: wasiImports(wasi, { memory, sleep, clock }) }
  * ```
  */
 export function wasiImports(wasi: WASI, fixes: WasiFixes): WebAssembly.ModuleImports {
   const table = { ...wasi.wasiImport } as Record<string, (...args: never[]) => unknown>;
   const shimClock = table.clock_time_get as unknown as (id: number, precision: bigint, ptr: number) => number;
-  table.clock_time_get = clockTimeGet(fixes.memory, shimClock) as never;
-  table.poll_oneoff = pollOneoff(fixes.memory, fixes.sleep) as never;
+  table.clock_time_get = clockTimeGet(fixes.memory, shimClock, fixes.clock) as never;
+  table.poll_oneoff = pollOneoff(fixes.memory, fixes.sleep, fixes.clock) as never;
   // Sockets are not part of the sandbox: fail like an unsupported call instead of throwing.
   for (const name of ['sock_accept', 'sock_recv', 'sock_send', 'sock_shutdown']) table[name] = (() => ERRNO_NOTSUP) as never;
   return table as WebAssembly.ModuleImports;
