@@ -7,6 +7,9 @@
  * JSON) | the sections, each padded to 4 bytes (their lengths are in the
  * description). gzip both compresses and checksums: its CRC-32 and length of
  * the body catch a truncated or changed blob before anything is read from it.
+ * The gzip header's fields that decoders ignore (flags, time, OS) are written
+ * as zeros and must read as zeros, so that no byte of a snapshot can change
+ * unnoticed.
  * Browsers use `CompressionStream`; `@pybox/node` plugs in `node:zlib`
  * ({@link useGzip}), several times faster on small inputs. Both write gzip,
  * so a snapshot taken in one runtime restores in the other.
@@ -57,6 +60,8 @@ export function unpackedTooLarge(maxBytes: number): SnapshotError {
 
 const MAGIC = 'PYBOXSNP';
 const HEADER = 12;
+/** The gzip header every snapshot has: deflate, no flags, no time, no OS. */
+const GZIP_HEADER = [0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0];
 
 /**
  * The format this PyBox writes, and the newest it reads.
@@ -94,6 +99,7 @@ export async function encodeSnapshot(description: object, sections: Uint8Array[]
   }
   const compressed = await gzipImpl.gzip(parts);
   const out = new Uint8Array(HEADER + compressed.length);
+  compressed.set(GZIP_HEADER.slice(3), 3); // fields decoders ignore: fixed, so that they are checked too
   out.set(encoder.encode(MAGIC), 0);
   new DataView(out.buffer).setUint32(8, SNAPSHOT_FORMAT, true);
   out.set(compressed, HEADER);
@@ -130,6 +136,7 @@ export async function decodeSnapshot(
     );
   }
   if (format < 1) throw corrupted(`format number ${format}`);
+  if (GZIP_HEADER.some((b, i) => bytes[HEADER + i] !== b)) throw corrupted('its gzip header');
   let body: Uint8Array;
   try {
     body = await gzipImpl.gunzip(bytes.subarray(HEADER), maxBytes);
