@@ -286,6 +286,27 @@ export class SnapshotError extends PyBoxError {
   }
 }
 
+/**
+ * A pool could not hand out a box: its queue of waiting calls is full (back-pressure: retry
+ * later or shed the request), or a call waited longer than `checkoutTimeoutMs`.
+ *
+ * @example
+ * ```ts
+ * try { await pool.use((box) => work(box)) }
+ * catch (e) { if (e instanceof PoolBusyError) res.status(503).send(e.reason) }
+ * ```
+ */
+export class PoolBusyError extends PyBoxError {
+  override name = 'PoolBusyError';
+  constructor(
+    message: string,
+    /** `queue-full` or `timeout`. */
+    readonly reason: 'queue-full' | 'timeout' = 'queue-full',
+  ) {
+    super(message);
+  }
+}
+
 /** Every error class by name, for rebuilding errors that crossed a worker boundary. */
 export const errorClasses = {
   PyBoxError,
@@ -301,6 +322,7 @@ export const errorClasses = {
   CallbackError,
   GuestCrashError,
   SnapshotError,
+  PoolBusyError,
 } as const;
 
 /**

@@ -17,6 +17,8 @@ export type { PyBoxBase, BoxFileSystem } from './api/box.js';
 export { Context, MAX_CODE_CHARS } from './api/context.js';
 export { PausedRun, type PausedCallResult, type ResumeOptions } from './api/paused.js';
 export type { PendingCall } from './engine/types.js';
+export { PyBoxPool, PoolSession, type PyBoxPoolOptions, type PoolMetrics, type PoolLease } from './pool/pool.js';
+export { MemorySnapshotStore, type SnapshotStore } from './pool/store.js';
 export {
   DEFAULT_LIMITS,
   type ContextOptions,
@@ -47,6 +49,7 @@ export {
   InvalidArgumentError,
   PyBoxError,
   PythonError,
+  PoolBusyError,
   SnapshotError,
   TimeLimitError,
   ToolDefinitionError,

@@ -13,7 +13,7 @@
  * ```
  */
 import { Worker } from 'node:worker_threads';
-import type { Limits, PyBoxOptions, RestoreOptions } from '@pybox/core';
+import { InvalidArgumentError, type Limits, type PyBoxOptions, type RestoreOptions } from '@pybox/core';
 import {
   checkBoxOptions,
   checkRestore,
@@ -30,8 +30,12 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { loadAssets } from './assets.js';
 import { createMounts, validateMounts, type MountSpec } from './host-mount/index.js';
 import { zlibGzip } from './gzip.js';
+import { BoxThread } from './thread.js';
 
 useGzip(zlibGzip);
+
+export { BoxThread } from './thread.js';
+export { FileSnapshotStore } from './store.js';
 
 // The public API of @pybox/core, minus what only browsers use (PyBox is this package's own).
 export {
@@ -45,7 +49,11 @@ export {
   GuestCrashError,
   InvalidArgumentError,
   MAX_CODE_CHARS,
+  MemorySnapshotStore,
   PausedRun,
+  PoolBusyError,
+  PoolSession,
+  PyBoxPool,
   PyBoxError,
   PythonError,
   SnapshotError,
@@ -66,6 +74,10 @@ export {
   type PyBoxOptions,
   type PausedCallResult,
   type PendingCall,
+  type PoolLease,
+  type PoolMetrics,
+  type PyBoxPoolOptions,
+  type SnapshotStore,
   type ResumeOptions,
   type RestoreOptions,
   type SnapshotRefusal,
@@ -94,6 +106,11 @@ export interface NodePyBoxOptions extends PyBoxOptions {
    * @throws InvalidArgumentError (from `create`) when a spec is invalid
    */
   mounts?: MountSpec[];
+  /**
+   * Run on this shared worker thread instead of a worker of its own: less memory and a faster
+   * start per box; its boxes share the thread's CPU, and a hard stop ends them all.
+   */
+  thread?: BoxThread;
 }
 
 /**
@@ -109,7 +126,8 @@ export interface NodePyBoxOptions extends PyBoxOptions {
 export class PyBox extends PyBoxBase {
   /** Starts a box: loads (once per process) and instantiates the guest, defines the tools. */
   static async create(options: NodePyBoxOptions = {}): Promise<PyBox> {
-    checkBoxOptions(options, ['inThread', 'mounts']);
+    checkBoxOptions(options, ['inThread', 'mounts', 'thread']);
+    const spawn = spawnerFor(options);
     const mountSpecs = validateMounts(options.mounts);
     const assets = await loadAssets();
     const engineOptions = toEngineOptions(options);
@@ -117,7 +135,7 @@ export class PyBox extends PyBoxBase {
     if (options.inThread) {
       host = new InThreadHost(await Engine.create(assets, { ...engineOptions, mounts: createMounts(mountSpecs) }));
     } else {
-      host = await WorkerHost.start(startThread, assets, { ...engineOptions, mountSpecs });
+      host = await WorkerHost.start(spawn, assets, { ...engineOptions, mountSpecs });
     }
     return PyBoxBase.open((h, l) => new PyBox(h, l), host, options);
   }
@@ -138,12 +156,13 @@ export class PyBox extends PyBoxBase {
    * ```
    */
   static async restore(bytes: Uint8Array, options: NodeRestoreOptions = {}): Promise<PyBox> {
-    checkRestore(bytes, options, ['inThread', 'mounts']);
+    checkRestore(bytes, options, ['inThread', 'mounts', 'thread']);
+    const spawn = spawnerFor(options);
     const mountSpecs = validateMounts(options.mounts);
     const assets = await loadAssets();
     const { host, state } = options.inThread
       ? await InThreadHost.restore(assets, bytes, { mounts: createMounts(mountSpecs), maxBytes: options.maxBytes })
-      : await WorkerHost.restore(startThread, assets, { mountSpecs }, bytes, options.maxBytes);
+      : await WorkerHost.restore(spawn, assets, { mountSpecs }, bytes, options.maxBytes);
     return PyBoxBase.openRestored((h, l) => new PyBox(h, l), host, state, options);
   }
 
@@ -165,6 +184,19 @@ export interface NodeRestoreOptions extends RestoreOptions {
   inThread?: boolean;
   /** Host folders, given again (a snapshot holds no mounts). */
   mounts?: MountSpec[];
+  /** Run on this shared worker thread (see `NodePyBoxOptions.thread`). */
+  thread?: BoxThread;
+}
+
+/** How a box's worker starts: a thread of its own, or an engine on a shared one. */
+function spawnerFor(options: { thread?: unknown; inThread?: boolean }): () => WorkerHandle {
+  if (options.thread === undefined) return startThread;
+  if (!(options.thread instanceof BoxThread)) {
+    throw new InvalidArgumentError('thread must be a BoxThread (new BoxThread() from @pybox/node)');
+  }
+  if (options.inThread) throw new InvalidArgumentError('inThread and thread exclude each other: choose one');
+  const thread = options.thread;
+  return () => thread.handle();
 }
 
 function startThread(): WorkerHandle {

@@ -1,8 +1,9 @@
 /**
  * The worker_threads entry: exposes a RemoteEngine over Comlink's Node
- * adapter. Nothing else.
+ * adapter. Nothing else. Started by a `BoxThread`, it serves many engines,
+ * one per port it is sent (each box's own control channel).
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { RemoteEngine, installErrorTransfer, useGzip } from '@pybox/core/internal';
 import { expose } from './comlink.js';
@@ -12,4 +13,13 @@ import { zlibGzip } from './gzip.js';
 if (!parentPort) throw new Error('@pybox/node worker must run in a worker thread');
 installErrorTransfer();
 useGzip(zlibGzip);
-expose(new RemoteEngine({ createMounts }), nodeEndpoint(parentPort));
+if ((workerData as { boxThread?: boolean } | undefined)?.boxThread) {
+  parentPort.on('message', (message: { openEngine?: MessagePort }) => {
+    const port = message?.openEngine;
+    if (!port) return;
+    expose(new RemoteEngine({ createMounts }), nodeEndpoint(port));
+    port.on('close', () => port.removeAllListeners()); // the box closed: its engine can go
+  });
+} else {
+  expose(new RemoteEngine({ createMounts }), nodeEndpoint(parentPort));
+}

@@ -84,6 +84,8 @@ export abstract class PyBoxBase {
   private generation = 0;
   private lastReset: ResetInfo | null = null;
   private readonly pausedRuns: PausedRun[] = [];
+  private execsStarted = 0;
+  private guestResets = 0;
 
   /** @internal Use `PyBox.create()`. */
   protected constructor(
@@ -94,6 +96,7 @@ export abstract class PyBoxBase {
     host.onReset((info) => {
       // A trap or a hard stop replaced the guest: its contexts no longer exist.
       this.generation++;
+      this.guestResets++;
       this.lastReset = info;
       this.live.clear();
       this.pausedRuns.length = 0;
@@ -356,6 +359,7 @@ export abstract class PyBoxBase {
       forget: (c) => this.live.delete(c),
       startExec: (stop) => {
         if (this.closed) throw new BoxClosedError();
+        this.execsStarted++;
         this.running.add(stop);
         return () => this.running.delete(stop);
       },
@@ -379,6 +383,19 @@ export abstract class PyBoxBase {
    */
   interrupt(): void {
     for (const stop of [...this.running]) stop('interrupted: box.interrupt() was called while it ran');
+  }
+
+  /**
+   * How much the box has been used: execs started, and guest restarts (a trap or a hard stop).
+   * A pool recycles boxes by these.
+   *
+   * @example
+   * ```ts
+   * if (box.usage.resets > 0 || box.usage.execs > 1000) await replace(box)
+   * ```
+   */
+  get usage(): { execs: number; resets: number; running: number } {
+    return { execs: this.execsStarted, resets: this.guestResets, running: this.running.size };
   }
 
   /** Whether `close()` was called. */

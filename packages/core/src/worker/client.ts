@@ -50,8 +50,10 @@ import { Watchdog } from './watchdog.js';
 export interface WorkerHandle {
   /** The Comlink endpoint of the worker. */
   endpoint: Comlink.Endpoint;
-  /** Stops the worker at once. */
+  /** Stops the worker at once (a hard stop; with many engines per worker, all of them). */
   terminate(): void;
+  /** Releases this engine when the box closes, if that is not `terminate` (an engine on a shared worker thread). */
+  close?(): void;
   /** Registers a callback for the worker dying (an uncaught error or an exit). */
   onDeath(callback: (error: Error) => void): void;
   /** Keeps the process alive while calls are pending (Node); optional. */
@@ -481,7 +483,8 @@ export class WorkerHost implements EngineHost {
     this.fail(new BoxClosedError());
     this.port?.close();
     this.proxy[Comlink.releaseProxy]();
-    this.worker.terminate();
+    if (this.worker.close) this.worker.close();
+    else this.worker.terminate();
   }
 }
 
