@@ -18,6 +18,7 @@ export { toEngineOptions } from './browser/pybox.js';
 export { loadAssets, type AssetUrls } from './browser/assets.js';
 export { Engine } from './engine/engine.js';
 export { useGzip, streamGzip, unpackedTooLarge, decodeSnapshot, type Gzip } from './engine/snapshot-codec.js';
+export { usePageCompare } from './engine/snapshot.js';
 export { InThreadHost } from './engine/in-thread-host.js';
 export { VirtualFileSystem, STDLIB_PATH, WRITABLE_DIRS, type FileStat } from './engine/fs.js';
 export type { EngineMount } from './engine/mount-router.js';

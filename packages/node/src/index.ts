@@ -18,7 +18,6 @@ import {
   checkBoxOptions,
   checkRestore,
   Engine,
-  useGzip,
   InThreadHost,
   PyBoxBase,
   WorkerHost,
@@ -29,10 +28,10 @@ import {
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { loadAssets } from './assets.js';
 import { createMounts, validateMounts, type MountSpec } from './host-mount/index.js';
-import { zlibGzip } from './gzip.js';
+import { installNativeSnapshots } from './snapshot-native.js';
 import { BoxThread } from './thread.js';
 
-useGzip(zlibGzip);
+installNativeSnapshots();
 
 export { BoxThread } from './thread.js';
 export { FileSnapshotStore } from './store.js';

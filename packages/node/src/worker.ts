@@ -5,14 +5,14 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { RemoteEngine, installErrorTransfer, useGzip } from '@pybox/core/internal';
+import { RemoteEngine, installErrorTransfer } from '@pybox/core/internal';
 import { expose } from './comlink.js';
 import { createMounts } from './host-mount/index.js';
-import { zlibGzip } from './gzip.js';
+import { installNativeSnapshots } from './snapshot-native.js';
 
 if (!parentPort) throw new Error('@pybox/node worker must run in a worker thread');
 installErrorTransfer();
-useGzip(zlibGzip);
+installNativeSnapshots();
 if ((workerData as { boxThread?: boolean } | undefined)?.boxThread) {
   parentPort.on('message', (message: { openEngine?: MessagePort }) => {
     const port = message?.openEngine;
