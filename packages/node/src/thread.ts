@@ -1,7 +1,8 @@
 /**
  * `BoxThread`: one worker thread that runs many boxes, each engine on its
  * own control port. It costs far less memory and start-up time per box than
- * a worker each (one V8 isolate instead of many), at a price: its boxes share
+ * a worker each (one V8 isolate, and one copy of the guest's assets, loaded
+ * and compiled by the thread itself, instead of many), at a price: its boxes share
  * the thread's CPU (one box's long exec delays the others) and a hard stop
  * (code that never checks its time limit) terminates the thread and so every
  * box on it (they report `GuestCrashError` with reason `worker-died`).
@@ -82,6 +83,7 @@ export class BoxThread {
         },
         removeEventListener: (type, listener) => endpoint.removeEventListener(type, listener),
       },
+      hasAssets: true, // the thread reads and compiles them once, for all its boxes
       terminate: () => void worker.terminate(),
       close: () => {
         if (!open) return;

@@ -7,6 +7,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { RemoteEngine, installErrorTransfer } from '@pybox/core/internal';
 import { expose } from './comlink.js';
+import { loadAssets } from './assets.js';
 import { createMounts } from './host-mount/index.js';
 import { installNativeSnapshots } from './snapshot-native.js';
 
@@ -17,7 +18,7 @@ if ((workerData as { boxThread?: boolean } | undefined)?.boxThread) {
   parentPort.on('message', (message: { openEngine?: MessagePort }) => {
     const port = message?.openEngine;
     if (!port) return;
-    expose(new RemoteEngine({ createMounts }), nodeEndpoint(port));
+    expose(new RemoteEngine({ createMounts, loadAssets }), nodeEndpoint(port));
     port.on('close', () => port.removeAllListeners()); // the box closed: its engine can go
   });
 } else {

@@ -54,6 +54,8 @@ export interface WorkerHandle {
   terminate(): void;
   /** Releases this engine when the box closes, if that is not `terminate` (an engine on a shared worker thread). */
   close?(): void;
+  /** The worker loads the guest assets itself (once for all its engines): they are not sent. */
+  hasAssets?: boolean;
   /** Registers a callback for the worker dying (an uncaught error or an exit). */
   onDeath(callback: (error: Error) => void): void;
   /** Keeps the process alive while calls are pending (Node); optional. */
@@ -176,12 +178,13 @@ export class WorkerHost implements EngineHost {
     });
     const booting = this.guard(async () => {
       const options = { ...this.options, execSignals: this.signals?.words };
+      const assets = worker.hasAssets ? null : this.assets;
       const restoring = this.restoring;
       if (restoring) {
         this.restoring = null;
-        this.restored = await this.remote.restore(this.assets, options, restoring.bytes, restoring.maxBytes);
+        this.restored = await this.remote.restore(assets, options, restoring.bytes, restoring.maxBytes);
       } else {
-        await this.remote.init(this.assets, options);
+        await this.remote.init(assets, options);
       }
       await this.connect();
       if (this.toolSpecs.size) await this.remote.defineTools([...this.toolSpecs.values()]);

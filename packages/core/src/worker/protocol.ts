@@ -91,9 +91,10 @@ export interface RemoteInitOptions extends Omit<EngineOptions, 'mounts' | 'activ
 
 /** The API a worker exposes (see worker/remote.ts). */
 export interface RemoteEngineApi {
-  init(assets: GuestAssets, options: RemoteInitOptions): Promise<void>;
+  /** Starts the engine; `assets` null: the worker's own (see `RemoteEngineOptions.loadAssets`). */
+  init(assets: GuestAssets | null, options: RemoteInitOptions): Promise<void>;
   /** Like `init`, in the state of a snapshot (`options` gives mounts and the shared block). */
-  restore(assets: GuestAssets, options: RemoteInitOptions, bytes: Uint8Array, maxBytes?: number): Promise<RestoredState>;
+  restore(assets: GuestAssets | null, options: RemoteInitOptions, bytes: Uint8Array, maxBytes?: number): Promise<RestoredState>;
   /** A snapshot of the engine (see `Engine.snapshot`). */
   snapshot(facade: unknown): Promise<Uint8Array>;
   /** Abandons a run restored from a snapshot. */

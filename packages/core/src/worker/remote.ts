@@ -36,6 +36,11 @@ export interface RemoteEngineOptions {
    * `mountSpecs` (runs in the worker). Without it, specs are refused.
    */
   createMounts?: (specs: unknown[]) => EngineMount[];
+  /**
+   * Loads the guest assets in the worker (once per worker thread, shared by its engines), for
+   * facades that do not send them (a worker thread serving many boxes).
+   */
+  loadAssets?: () => Promise<GuestAssets>;
 }
 
 /**
@@ -58,14 +63,22 @@ export class RemoteEngine implements RemoteEngineApi {
     return this.engine;
   }
 
-  async init(assets: GuestAssets, options: RemoteInitOptions): Promise<void> {
+  private async assets(sent: GuestAssets | null): Promise<GuestAssets> {
+    if (sent) return sent;
+    if (!this.options.loadAssets) throw new InvalidArgumentError('this worker has no assets of its own: send them with init');
+    return this.options.loadAssets();
+  }
+
+  async init(sent: GuestAssets | null, options: RemoteInitOptions): Promise<void> {
+    const assets = await this.assets(sent);
     const { mountSpecs, filesFrom, ...engineOptions } = options;
     const files = filesFrom ? await Engine.snapshotFiles(filesFrom) : engineOptions.files;
     this.engine = await Engine.create(assets, { ...engineOptions, files, mounts: this.mounts(mountSpecs), activity: this.activity(options) });
     this.engine.onReset((info) => this.post({ t: 'reset', info }));
   }
 
-  async restore(assets: GuestAssets, options: RemoteInitOptions, bytes: Uint8Array, maxBytes?: number): Promise<RestoredState> {
+  async restore(sent: GuestAssets | null, options: RemoteInitOptions, bytes: Uint8Array, maxBytes?: number): Promise<RestoredState> {
+    const assets = await this.assets(sent);
     const { engine, state } = await Engine.restore(
       assets,
       bytes,
