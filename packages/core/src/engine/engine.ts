@@ -430,7 +430,8 @@ export class Engine {
     const [runs, xor, data] = sections as [Uint8Array, Uint8Array, Uint8Array];
     if (runs.byteLength % 8 !== 0) throw damaged('the memory index');
     const engine = new Engine(assets, { ...d.options, ...options });
-    const instance = await WebAssembly.instantiate(assets.module, engine.imports());
+    // Synchronous: the module is compiled already, and this skips a trip through the event loop.
+    const instance = new WebAssembly.Instance(assets.module, engine.imports());
     const memory = (instance.exports as unknown as GuestExports).memory;
     try {
       if (assets.image) applyImage(assets.image, memory);
