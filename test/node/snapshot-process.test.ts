@@ -76,6 +76,33 @@ describe('a paused run finishes in another process', () => {
   }
 });
 
+describe('a restored worker box stopped hard', () => {
+  it('starts again from the boot image with the snapshot\'s files; its contexts are gone', async () => {
+    const box = await PyBox.create({ files: { '/data/in.csv': 'a,b\n1,2\n' } });
+    const ctx = await box.createContext({ name: 'work' });
+    ok(await ctx.exec('open("/out/result.txt", "w").write("42")\nx = 1'));
+    const bytes = await box.snapshot();
+    await box.close();
+    const restored = await PyBox.restore(bytes);
+    try {
+      const [work] = restored.contexts();
+      const stuck = await work!.exec('sum(range(10**13))', { timeoutMs: 100 }).then(
+        () => null,
+        (e: Error) => e,
+      );
+      expect(stuck?.name).toBe('GuestCrashError');
+      expect(work!.isLive).toBe(false);
+      expect(restored.contexts()).toEqual([]);
+      expect(await restored.fs.readText('/out/result.txt')).toBe('42');
+      expect(await restored.fs.readText('/data/in.csv')).toBe('a,b\n1,2\n');
+      const fresh = await restored.createContext();
+      expect(ok(await fresh.exec('open("/out/result.txt").read()')).value).toBe('42');
+    } finally {
+      await restored.close();
+    }
+  }, 30_000);
+});
+
 describe('snapshot sizes', () => {
   it('an empty box and a typical PTC session are small', async () => {
     const tools: ToolDefinition[] = [

@@ -38,7 +38,11 @@ export class VirtualFileSystem {
    * @throws InvalidArgumentError when a mount's guest path is `/`, under `/lib`, or inside another mount
    */
   constructor(stdlib: Uint8Array, mounts: readonly EngineMount[] = []) {
-    const lib = new Directory(new Map<string, Inode>([['python313.zip', new File(stdlib, { readonly: true })]]));
+    // The shim's File copies what it is given: hand it the bundle afterwards, so that every box of a
+    // thread shares one copy (4 MB each otherwise). Read-only, and the shim never writes in place.
+    const zip = new File(new Uint8Array(0), { readonly: true });
+    zip.data = stdlib;
+    const lib = new Directory(new Map<string, Inode>([['python313.zip', zip]]));
     const entries: [string, Inode][] = [['lib', lib]];
     for (const dir of WRITABLE_DIRS) entries.push([dir.slice(1), new Directory(new Map())]);
     this.root = new Directory(new Map(entries));
