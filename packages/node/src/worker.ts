@@ -18,8 +18,13 @@ if ((workerData as { boxThread?: boolean } | undefined)?.boxThread) {
   parentPort.on('message', (message: { openEngine?: MessagePort }) => {
     const port = message?.openEngine;
     if (!port) return;
-    expose(new RemoteEngine({ createMounts, loadAssets }), nodeEndpoint(port));
-    port.on('close', () => port.removeAllListeners()); // the box closed: its engine can go
+    const engine = new RemoteEngine({ createMounts, loadAssets });
+    expose(engine, nodeEndpoint(port));
+    port.on('close', () => {
+      // The box closed: its engine goes, or serves a later restore on this thread.
+      port.removeAllListeners();
+      engine.release();
+    });
   });
 } else {
   expose(new RemoteEngine({ createMounts }), nodeEndpoint(parentPort));

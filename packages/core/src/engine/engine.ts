@@ -10,14 +10,14 @@
 import type { WASI } from '@bjorn3/browser_wasi_shim';
 import { ABI_VERSION, answerError, GuestAbi, type GuestAnswer, type GuestExports, type ToolRequest } from './abi.js';
 import { GuestClock } from './clock.js';
-import { DEFAULT_MEMORY_BYTES, Executor, type SavedRun } from './exec.js';
+import { DEFAULT_MEMORY_BYTES, Executor, type ExecHost, type SavedRun } from './exec.js';
 import { VirtualFileSystem } from './fs.js';
 import { captureFiles, filesOption, restoreFiles, type FileEntry } from './fs-snapshot.js';
 import { applyImage, encodeImage } from './image.js';
 import { OutputRouter } from './output.js';
 import { TrapGuard } from './recovery.js';
 import { ExecSignals } from './signals.js';
-import { applyDiff, captureMemory, diffMemory, imageFingerprint, memoryBase, restoreMemory, type CleanState } from './snapshot.js';
+import { applyDiff, captureMemory, diffMemory, imageFingerprint, memoryBase, restoreMemory, revertDiff, type CleanState } from './snapshot.js';
 import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT } from './snapshot-codec.js';
 import { guestToolSpec, IDENTIFIER, settleError, settleValue, ToolRunner, validateTool, type Settled } from './tools.js';
 import type {
@@ -51,11 +51,10 @@ const HOST_CALL_ID = -1;
  * ```
  */
 export class Engine {
-  /** The filesystem Python sees. */
-  readonly fs: VirtualFileSystem;
+  private files: VirtualFileSystem;
   private abi!: GuestAbi;
   private readonly wasi: WASI;
-  private readonly tools = new ToolRunner();
+  private tools = new ToolRunner();
   private readonly output = new OutputRouter();
   private readonly guard: TrapGuard;
   private readonly executor: Executor;
@@ -66,7 +65,11 @@ export class Engine {
    */
   private readonly contexts = new Map<number, number>();
   private nextHandle = 1;
-  private readonly resetListeners: ((info: ResetInfo) => void)[] = [];
+  private resetListeners: ((info: ResetInfo) => void)[] = [];
+  /** What the exec loop uses of the engine (a reused engine points it at its new host's hooks). */
+  private readonly execHost: ExecHost;
+  /** The blocks the latest snapshot found changed, and the guest-call count then (see {@link release}). */
+  private lastDiff: { runs: Uint32Array; calls: number } | null = null;
   /** What a trap restores: the boot image, or memory copied right after booting without one (null: boot again). */
   private clean: CleanState | null = null;
   private view = new DataView(new ArrayBuffer(0));
@@ -77,24 +80,29 @@ export class Engine {
 
   private constructor(
     private readonly assets: GuestAssets,
-    private readonly options: EngineOptions,
+    private options: EngineOptions,
   ) {
-    this.fs = new VirtualFileSystem(assets.stdlib, options.mounts);
-    for (const [path, data] of Object.entries(options.files ?? {})) this.fs.writeFile(path, data);
-    this.wasi = createWasi(this.fs, options.env, (stream, text) => this.output.emit(stream, text));
+    this.files = new VirtualFileSystem(assets.stdlib, options.mounts);
+    for (const [path, data] of Object.entries(options.files ?? {})) this.files.writeFile(path, data);
+    this.wasi = createWasi(this.files, options.env, (stream, text) => this.output.emit(stream, text));
     this.guard = new TrapGuard((reason) => this.restoreClean(reason));
-    const signals = options.execSignals ? new ExecSignals(options.execSignals) : undefined;
-    this.executor = new Executor({
+    this.execHost = {
       abi: () => this.abi,
       guard: this.guard,
       tools: this.tools,
       output: this.output,
       outputLimit: options.outputLimit ?? 1024 * 1024,
-      signals,
+      signals: options.execSignals ? new ExecSignals(options.execSignals) : undefined,
       activity: options.activity,
       failure: answerError,
       clock: this.clock,
-    });
+    };
+    this.executor = new Executor(this.execHost);
+  }
+
+  /** The filesystem Python sees. */
+  get fs(): VirtualFileSystem {
+    return this.files;
   }
 
   /**
@@ -368,13 +376,14 @@ export class Engine {
       const handle = handles.get(id);
       if (handle !== undefined) runs.push({ context: handle, ...paused });
     }
-    const memory = this.abi.exports.memory;
-    const diff = diffMemory(memory, memoryBase(this.assets.module, this.assets.image));
+    const base = memoryBase(this.assets.module, this.assets.image);
+    const diff = diffMemory(this.abi.exports.memory, base);
+    this.lastDiff = { runs: diff.runs, calls: this.guard.calls }; // no guest call after this point
     const files = captureFiles(this.fs, (this.options.mounts ?? []).map((m) => m.guestPath));
     const o = this.options;
     const description: SnapshotDescription = {
       format: SNAPSHOT_FORMAT,
-      build: this.abi.buildId(),
+      build: base.build, // the module's own (pybox_build_id), read once per module
       base: this.baseId(),
       takenAt: Date.now(),
       guestClockMs: this.clock.now(),
@@ -429,12 +438,23 @@ export class Engine {
     }
     const [runs, xor, data] = sections as [Uint8Array, Uint8Array, Uint8Array];
     if (runs.byteLength % 8 !== 0) throw damaged('the memory index');
-    const engine = new Engine(assets, { ...d.options, ...options });
-    // Synchronous: the module is compiled already, and this skips a trip through the event loop.
-    const instance = new WebAssembly.Instance(assets.module, engine.imports());
-    const memory = (instance.exports as unknown as GuestExports).memory;
+    const engineOptions: EngineOptions = { ...d.options, ...options };
+    // A released engine of the same assets is reused: its memory goes back to the base through the
+    // blocks its last snapshot found changed, with no new instance and no boot image to copy.
+    const spare = takeSpare(assets);
+    const engine = spare ?? new Engine(assets, engineOptions);
+    let memory: WebAssembly.Memory;
+    let instance: WebAssembly.Instance | null = null;
+    if (spare) {
+      memory = spare.abi.exports.memory;
+      spare.reuseFor(engineOptions, base);
+    } else {
+      // Synchronous: the module is compiled already, and this skips a trip through the event loop.
+      instance = new WebAssembly.Instance(assets.module, engine.imports());
+      memory = (instance.exports as unknown as GuestExports).memory;
+    }
     try {
-      if (assets.image) applyImage(assets.image, memory);
+      if (instance && assets.image) applyImage(assets.image, memory);
       const aligned = runs.byteOffset % 4 === 0 ? runs : runs.slice();
       applyDiff(memory, { pages: d.memoryPages, runs: new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4), xor });
       restoreFiles(engine.fs, d.files, data);
@@ -442,7 +462,7 @@ export class Engine {
       if (e instanceof PyBoxError) throw e;
       throw damaged(e instanceof Error ? e.message : String(e));
     }
-    engine.attach(instance, false);
+    if (instance) engine.attach(instance, false);
     engine.clean = assets.image ? { image: assets.image } : null;
     engine.clock.resumeAt(d.guestClockMs);
     engine.reseed();
@@ -467,6 +487,43 @@ export class Engine {
       });
     }
     return { engine, state };
+  }
+
+  /**
+   * Gives this engine back for reuse by a later restore of the same assets (when its memory is
+   * exactly what its latest snapshot saw and nothing runs). Its host must not call it again.
+   * At most a few are kept per thread: each holds its guest's memory.
+   */
+  release(): void {
+    const clean = this.lastDiff !== null && this.lastDiff.calls === this.guard.calls;
+    if (!clean || this.executor.busy || this.guard.isBroken) return;
+    const key = this.assets.image ?? this.assets.module;
+    const list = spareEngines.get(key) ?? [];
+    if (list.length >= MAX_SPARES || list.includes(this)) return;
+    list.push(this);
+    spareEngines.set(key, list);
+  }
+
+  /** Makes a released engine a fresh one for `options`: its memory back at the base, its host-side state new. */
+  private reuseFor(options: EngineOptions, base: ReturnType<typeof memoryBase>): void {
+    revertDiff(this.abi.exports.memory, base, this.lastDiff!.runs);
+    this.lastDiff = null;
+    this.abi = new GuestAbi(this.abi.exports); // its input buffer was the old session's allocation
+    this.options = options;
+    this.files = new VirtualFileSystem(this.assets.stdlib, options.mounts);
+    // The instance's WASI imports are bound to this shim object: give it fresh descriptors.
+    this.wasi.fds = createWasi(this.files, options.env, (stream, text) => this.output.emit(stream, text)).fds;
+    this.tools = new ToolRunner();
+    Object.assign(this.execHost, {
+      tools: this.tools,
+      outputLimit: options.outputLimit ?? 1024 * 1024,
+      signals: options.execSignals ? new ExecSignals(options.execSignals) : undefined,
+      activity: options.activity,
+    });
+    this.executor.reset();
+    this.contexts.clear();
+    this.paused.clear();
+    this.resetListeners = [];
   }
 
   /**
@@ -517,6 +574,14 @@ export class Engine {
     }
     return encodeImage(new Uint8Array(this.abi.exports.memory.buffer));
   }
+}
+
+/** Released engines, by the assets they run (see {@link Engine.release}). */
+const spareEngines = new WeakMap<object, Engine[]>();
+const MAX_SPARES = 2;
+
+function takeSpare(assets: GuestAssets): Engine | undefined {
+  return spareEngines.get(assets.image ?? assets.module)?.pop();
 }
 
 /** The JSON description of a snapshot (snapshot-codec.ts carries it). */

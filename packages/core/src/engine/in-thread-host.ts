@@ -93,6 +93,7 @@ export class InThreadHost implements EngineHost {
     this.engine.onReset(listener);
   }
   async close(): Promise<void> {
-    // Nothing to release: the facade has aborted the running execs.
+    // The facade has aborted the running execs; a clean engine may serve a later restore.
+    this.engine.release();
   }
 }

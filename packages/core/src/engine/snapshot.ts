@@ -262,3 +262,24 @@ export function imageFingerprint(image: Uint8Array): string {
   }
   return id;
 }
+
+/**
+ * Puts the blocks `runs` names back to the base: a memory that was base ⊕ (those blocks) is the
+ * base again (a reused engine's memory, before a new diff is applied to it).
+ *
+ * @example
+ * ```ts
+ * revertDiff(memory, base, lastDiff.runs)
+ * ```
+ */
+export function revertDiff(memory: WebAssembly.Memory, base: MemoryBase, runs: Uint32Array): void {
+  const bytes = new Uint8Array(memory.buffer);
+  for (let r = 0; r < runs.length; r += 2) {
+    for (let b = runs[r]!; b < runs[r]! + runs[r + 1]!; b++) {
+      const page = base.pages[(b / BLOCKS_PER_PAGE) | 0] ?? null;
+      const at = b * BLOCK;
+      if (page === null) bytes.fill(0, at, at + BLOCK);
+      else bytes.set(page.subarray((b % BLOCKS_PER_PAGE) * BLOCK, (b % BLOCKS_PER_PAGE + 1) * BLOCK), at);
+    }
+  }
+}

@@ -99,6 +99,13 @@ export class RemoteEngine implements RemoteEngineApi {
     this.e.cancelPaused(ctx);
   }
 
+  /** The box closed (its port did): the engine may serve a later restore on this worker. */
+  release(): void {
+    this.engine?.release();
+    this.engine = null;
+    this.port?.close();
+  }
+
   private mounts(mountSpecs: unknown[] | undefined): EngineMount[] | undefined {
     if (!mountSpecs?.length) return undefined;
     if (!this.options.createMounts) {
