@@ -14,10 +14,10 @@ import { Worker } from 'node:worker_threads';
 import { BoxThread, MemorySnapshotStore, PyBox, PyBoxPool } from '@pybox/node';
 
 const SESSIONS = Number(process.env.SESSIONS ?? 1000);
-const RUN_SECONDS = Number(process.env.RUN_SECONDS ?? 100);
+const RUN_SECONDS = Number(process.env.RUN_SECONDS ?? 150);
 const HOT = Number(process.env.HOT ?? 40); // sessions that step every HOT_PERIOD_MS (they stay live)
 const HOT_PERIOD_MS = Number(process.env.HOT_PERIOD_MS ?? 2_000);
-const COLD_PERIOD_MS = Number(process.env.COLD_PERIOD_MS ?? 40_000); // the rest: hibernated between steps
+const COLD_PERIOD_MS = Number(process.env.COLD_PERIOD_MS ?? 90_000); // the rest: hibernated between steps
 const MAX_LIVE = Number(process.env.MAX_LIVE ?? 96);
 const THREADS = Number(process.env.THREADS ?? 2);
 const HIBERNATE_AFTER_MS = Number(process.env.HIBERNATE_AFTER_MS ?? 3_000);
@@ -86,6 +86,7 @@ async function sizesAndTimes() {
 
   const snaps = [];
   const restores = [];
+  const reused = [];
   for (let i = 0; i < 40; i++) {
     let t = now();
     await box.snapshot();
@@ -93,10 +94,18 @@ async function sizesAndTimes() {
     t = now();
     const r = await PyBox.restore(typical, { tools, inThread: true });
     restores.push(now() - t);
-    await r.close();
+    await r.close(); // closed without a snapshot: its engine is not reused
+  }
+  for (let i = 0; i < 40; i++) {
+    const t = now();
+    const r = await PyBox.restore(typical, { tools, inThread: true });
+    reused.push(now() - t);
+    await r.snapshot();
+    await r.close(); // as a pool's hibernation does: the next restore reuses its engine
   }
   row('snapshot, typical session, in-thread: p50 / p99', `${ms(pct(snaps, 50))} / ${ms(pct(snaps, 99))}`, 'target ≤ 10 ms');
-  row('restore, typical session, in-thread: p50 / p99', `${ms(pct(restores, 50))} / ${ms(pct(restores, 99))}`, 'PyBox.restore to a usable box, tools defined; target ≤ 10 ms');
+  row('restore, typical session, in-thread, new engine: p50 / p99', `${ms(pct(restores, 50))} / ${ms(pct(restores, 99))}`, 'PyBox.restore to a usable box, tools defined; target ≤ 10 ms');
+  row('restore, typical session, in-thread, reused engine: p50 / p99', `${ms(pct(reused, 50))} / ${ms(pct(reused, 99))}`, 'the engine of a box closed right after its snapshot; target ≤ 10 ms');
   await box.close();
 
   const big = await PyBox.create({ tools, inThread: true });
