@@ -83,6 +83,15 @@ export class GuestCrashError extends PyBoxError {
   override name = 'GuestCrashError';
 }
 
+/**
+ * A write through the host API (`box.fs.writeFile`, `box.fs.mkdir`, initial
+ * `files`) would make the box's files exceed `limits.fsBytes`. Python gets
+ * `OSError(ENOSPC)` in the same case. Delete files or raise the limit.
+ */
+export class QuotaExceededError extends PyBoxError {
+  override name = 'QuotaExceededError';
+}
+
 /** Every error class by name, for rebuilding errors that crossed a worker boundary. */
 export const errorClasses = {
   PyBoxError,
@@ -96,4 +105,5 @@ export const errorClasses = {
   WallTimeLimitError,
   AbortedError,
   GuestCrashError,
+  QuotaExceededError,
 } as const;

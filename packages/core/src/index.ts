@@ -36,6 +36,7 @@ export {
   InvalidArgumentError,
   PyBoxError,
   PythonError,
+  QuotaExceededError,
   TimeLimitError,
   ToolDefinitionError,
   WallTimeLimitError,

@@ -5,6 +5,7 @@
  */
 import { Context } from './context.js';
 import { BoxClosedError, InvalidArgumentError, ToolDefinitionError } from '../errors.js';
+import { checkFsBytes } from '../engine/quota.js';
 import { PendingCalls } from '../pending.js';
 import type { EngineHost } from './host.js';
 import {
@@ -181,8 +182,10 @@ function definedOnly(limits: Limits): Limits {
 
 function validateLimits(limits: Limits): void {
   if (typeof limits !== 'object' || limits === null) throw new InvalidArgumentError('limits must be an object');
+  checkFsBytes(limits.fsBytes);
   for (const [key, value] of Object.entries(limits)) {
     if (!(key in DEFAULT_LIMITS)) throw new InvalidArgumentError(`unknown limit "${key}"`);
+    if (key === 'fsBytes') continue;
     if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
       throw new InvalidArgumentError(`limits.${key} must be a positive number, got ${String(value)}`);
     }

@@ -80,5 +80,6 @@ export function toEngineOptions(options: PyBoxOptions): EngineOptions {
     files: options.files,
     outputLimit: options.limits?.outputChars,
     resultLimit: options.limits?.resultChars,
+    fsBytes: options.limits?.fsBytes,
   };
 }

@@ -17,7 +17,7 @@ import { TrapGuard } from './recovery.js';
 import { captureMemory, restoreMemory, type CleanState } from './snapshot.js';
 import { guestToolSpec, IDENTIFIER, ToolRunner, validateTool } from './tools.js';
 import type { EngineExecOptions, EngineOptions, EngineTool, ExecResult, GuestAssets } from './types.js';
-import { adoptInstance, createWasi, wasiImports } from './wasi.js';
+import { adoptInstance, closeFdsFrom, createWasi, wasiImports } from './wasi.js';
 import { ContextDisposedError, InvalidArgumentError, PyBoxError } from '../errors.js';
 import { toJson } from '../json.js';
 
@@ -46,14 +46,17 @@ export class Engine {
   /** What a trap restores: the boot image, or memory copied right after booting without one. */
   private clean: CleanState | null = null;
   private view = new DataView(new ArrayBuffer(0));
+  /** How many fds the guest has open when it starts (stdin, stdout, stderr, `/`). */
+  private readonly bootFds: number;
 
   private constructor(
     private readonly assets: GuestAssets,
     private readonly options: EngineOptions,
   ) {
-    this.fs = new VirtualFileSystem(assets.stdlib, options.mounts);
+    this.fs = new VirtualFileSystem(assets.stdlib, { mounts: options.mounts, fsBytes: options.fsBytes });
     for (const [path, data] of Object.entries(options.files ?? {})) this.fs.writeFile(path, data);
-    this.wasi = createWasi(this.fs, options.env, (stream, text) => this.output.emit(stream, text));
+    this.wasi = createWasi(this.fs, options.env, this.output);
+    this.bootFds = this.wasi.fds.length;
     this.guard = new TrapGuard(() => this.restoreClean());
     this.executor = new Executor({
       abi: () => this.abi,
@@ -133,6 +136,7 @@ export class Engine {
     const instance = new WebAssembly.Instance(this.assets.module, this.imports());
     restoreMemory((instance.exports as unknown as GuestExports).memory, this.clean!);
     this.attach(instance, false);
+    closeFdsFrom(this.wasi, this.bootFds); // the clean guest knows none of them: their files stop counting
     this.executor.reset();
     this.contexts.clear();
     if (this.tools.specs().length) this.abi.defineTools(this.tools.specs());

@@ -142,6 +142,8 @@ export interface EngineOptions {
   outputLimit?: number;
   /** Cap on the characters of a result's value JSON and repr (default 1 MiB). */
   resultLimit?: number;
+  /** The filesystem quota in bytes (default 256 MiB; see quota.ts for what counts). */
+  fsBytes?: number;
   /**
    * A shared flag another thread sets (`Atomics.store(flag, 0, 1)`) to stop a
    * running exec, even one stuck in a CPU-bound loop. Needs SharedArrayBuffer.
