@@ -238,6 +238,7 @@ export class MemDirectoryFd extends Fd {
     if (slot.dir === null) return slot.ret;
     if (slot.inode === undefined) return wasi.ERRNO_NOENT;
     if (slot.inode instanceof File) return wasi.ERRNO_NOTDIR;
+    if (this.tree.isReadOnly(slot.dir) || this.tree.isReadOnly(slot.inode)) return wasi.ERRNO_ROFS;
     if (slot.inode instanceof Directory && slot.inode.contents.size > 0) return wasi.ERRNO_NOTEMPTY;
     return this.tree.detach(slot.dir, slot.name);
   }
