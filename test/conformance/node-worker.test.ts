@@ -2,6 +2,8 @@
 import { PyBox } from '@pybox/node';
 import { defineConformance } from './suite.js';
 import { defineSecurity } from './security.js';
+import { defineFilesystem } from './filesystem.js';
 
 defineConformance('node worker_threads', (options) => PyBox.create(options));
 defineSecurity('node worker_threads', (options) => PyBox.create(options));
+defineFilesystem('node worker_threads', (options) => PyBox.create(options));

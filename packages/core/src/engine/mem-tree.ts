@@ -170,7 +170,7 @@ export class MemTree {
       for (let d: Directory | null = to.dir; d !== null; d = this.parentOf(d)) if (d === inode) return wasi.ERRNO_INVAL;
     }
     if (target !== undefined) {
-      const ret = replaceable(target, inode) || this.frozen(target);
+      const ret = this.frozen(target) || replaceable(target, inode);
       if (ret !== wasi.ERRNO_SUCCESS) return ret;
     }
     const growth = FsQuota.entryCost(to.name) - FsQuota.entryCost(from.name) - (target ? FsQuota.entryCost(to.name) : 0);
