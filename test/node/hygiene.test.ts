@@ -32,6 +32,7 @@ const PUBLIC_VALUES = [
   'PyBox',
   'PyBoxError',
   'PythonError',
+  'QuotaExceededError',
   'TimeLimitError',
   'ToolDefinitionError',
   'WallTimeLimitError',

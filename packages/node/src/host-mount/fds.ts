@@ -11,16 +11,22 @@ import { hostStat } from './stat.js';
 
 /** Opens what a lookup found, honouring `O_DIRECTORY`, `O_TRUNC`, `O_CREAT` and write rights. */
 function openFound(mount: HostMount, parts: string[], found: Found, oflags: number, rights: bigint, fdflags: number, dirOnly = false): Fd {
-  if (isDir(found)) {
-    if (oflags & (E.OFLAGS_TRUNC | E.OFLAGS_CREAT)) throw new WasiError(E.ERRNO_ISDIR);
-    return new MountDirFd(mount, parts);
+  try {
+    if (isDir(found)) {
+      if (oflags & (E.OFLAGS_TRUNC | E.OFLAGS_CREAT)) throw new WasiError(E.ERRNO_ISDIR);
+      return new MountDirFd(mount, parts);
+    }
+    if (oflags & E.OFLAGS_DIRECTORY || dirOnly) throw new WasiError(E.ERRNO_NOTDIR);
+    if (mount.mode === 'ro' && (oflags & (E.OFLAGS_CREAT | E.OFLAGS_TRUNC) || rights & BigInt(E.RIGHTS_FD_WRITE))) {
+      throw new WasiError(E.ERRNO_ROFS);
+    }
+    if (oflags & E.OFLAGS_TRUNC) found = mount.truncate(parts, found);
+    const fd = new MountFileFd(mount, parts, found, (fdflags & E.FDFLAGS_APPEND) !== 0);
+    if (found.kind === 'host') delete found.fd; // the fd's handle owns it now
+    return fd;
+  } finally {
+    if (found.kind === 'host' && found.fd !== undefined) fs.closeSync(found.fd); // not used after all
   }
-  if (oflags & E.OFLAGS_DIRECTORY || dirOnly) throw new WasiError(E.ERRNO_NOTDIR);
-  if (mount.mode === 'ro' && (oflags & (E.OFLAGS_CREAT | E.OFLAGS_TRUNC) || rights & BigInt(E.RIGHTS_FD_WRITE))) {
-    throw new WasiError(E.ERRNO_ROFS);
-  }
-  if (oflags & E.OFLAGS_TRUNC) found = mount.truncate(parts, found);
-  return new MountFileFd(mount, parts, found, (fdflags & E.FDFLAGS_APPEND) !== 0);
 }
 
 /** A file or folder of a mount, by path: the mount's root (grafted into the tree) or a rename's source. */
@@ -109,7 +115,9 @@ class MountDirFd extends Fd {
     return attempt<OpenResult>(
       () => {
         const { parts, dirOnly } = resolve(this.parts, path);
-        let found = this.mount.find(parts);
+        // A plain read open gets its host fd from the lookup itself (one walk, not two).
+        const reading = !(rights & BigInt(E.RIGHTS_FD_WRITE)) && !(oflags & (E.OFLAGS_TRUNC | E.OFLAGS_CREAT));
+        let found = this.mount.find(parts, reading);
         if (!found) {
           if (!(oflags & E.OFLAGS_CREAT)) throw new WasiError(E.ERRNO_NOENT);
           if (oflags & E.OFLAGS_DIRECTORY || dirOnly) throw new WasiError(E.ERRNO_INVAL);
@@ -236,7 +244,21 @@ class HostHandle {
   constructor(
     private readonly mount: HostMount,
     readonly found: Found & { kind: 'host' },
-  ) {}
+  ) {
+    if (found.fd !== undefined) this.keep(found.fd, false);
+  }
+
+  /** Uses `fd` until `fd_close` or the event loop next turns. */
+  private keep(fd: number, write: boolean): number {
+    this.fd = fd;
+    this.forWriting = write;
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.close();
+    }, 0);
+    this.timer.unref?.();
+    return fd;
+  }
 
   get(write: boolean): number {
     if (this.fd !== null && (this.forWriting || !write)) return this.fd;
@@ -247,14 +269,7 @@ class HostHandle {
       fs.closeSync(fd);
       throw new WasiError(E.ERRNO_NOENT); // replaced since it was opened
     }
-    this.fd = fd;
-    this.forWriting = write;
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      this.close();
-    }, 0);
-    this.timer.unref?.();
-    return this.fd;
+    return this.keep(fd, write);
   }
 
   close(): void {

@@ -84,14 +84,24 @@ export class HostTree {
     return this.viaProc ? `/proc/self/fd/${dir.fd}/${name}` : `${dir.path}/${name}`;
   }
 
-  private openRoot(): Step {
+  /** The root's fd, kept open until the event loop next turns (a guest call makes many walks). */
+  private rootFd: number | null = null;
+
+  /** The root, opened by its real path and checked to be the folder the box started with. */
+  private openRoot(): number {
+    if (this.rootFd !== null) return this.rootFd;
     const fd = fs.openSync(this.root, C.O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     const st = fs.fstatSync(fd, { bigint: true });
     if (st.dev !== this.dev || st.ino !== this.ino) {
       fs.closeSync(fd);
       throw new WasiError(E.ERRNO_NOENT); // the folder was replaced since the box started
     }
-    return { fd, path: this.rootPath };
+    this.rootFd = fd;
+    setTimeout(() => {
+      fs.closeSync(fd);
+      this.rootFd = null;
+    }, 0).unref?.();
+    return fd;
   }
 
   /**
@@ -101,13 +111,14 @@ export class HostTree {
    * @throws WasiError ENOENT when the path leads out of the mount (it looks absent), ENOTDIR, ELOOP
    */
   resolve<T>(parts: readonly string[], followLast: boolean, fn: (r: Resolved) => T): T {
-    const stack: Step[] = [this.openRoot()];
+    const root: Step = { fd: this.openRoot(), path: this.rootPath };
+    const stack: Step[] = [root];
     const at: string[] = [];
     try {
       const r = this.walk(stack, at, parts, followLast);
       return fn({ ...r, dir: stack[stack.length - 1]! });
     } finally {
-      for (const step of stack) fs.closeSync(step.fd);
+      for (const step of stack) if (step !== root) fs.closeSync(step.fd);
     }
   }
 
@@ -126,7 +137,7 @@ export class HostTree {
       }
       if (target.startsWith('/')) {
         if (target !== this.rootPath && !target.startsWith(this.prefix)) throw new WasiError(E.ERRNO_NOENT); // leads out
-        while (stack.length > 1) fs.closeSync(stack.pop()!.fd);
+        while (stack.length > 1) fs.closeSync(stack.pop()!.fd); // the root (stack[0]) stays open
         at.length = 0;
         target = target.slice(this.prefix.length);
       }

@@ -16,10 +16,13 @@ import { hostStat } from './stat.js';
 export type { Layer } from './overlay.js';
 
 const C = fs.constants;
+/** Opening a FIFO for reading must not wait for a writer (it is then refused: not a file). */
+const O_NONBLOCK = C.O_NONBLOCK ?? 0;
 
 /** What a mount path leads to. */
 export type Found =
-  | { kind: 'host'; parts: string[]; dir: boolean; st: fs.BigIntStats } // `parts`: the path with its symlinks resolved
+  // `parts`: the path with its symlinks resolved; `fd`: the file opened for reading by the lookup, if asked for
+  | { kind: 'host'; parts: string[]; dir: boolean; st: fs.BigIntStats; fd?: number }
   | { kind: 'file'; file: File } // an overlay's in-memory file
   | { kind: 'dir'; ino: bigint }; // an overlay's in-memory folder (it hides the host's below it)
 
@@ -47,17 +50,31 @@ export class HostMount {
     this.host = new HostTree(root);
   }
 
-  /** The host's file or folder at `parts`: visible only if it is one, and inside. */
-  private hostFind(parts: string[]): Found {
+  /**
+   * The host's file or folder at `parts`: visible only if it is one, and
+   * inside. With `open`, a file is also opened for reading in the same walk
+   * (the caller owns `fd`), so that opening a file walks its path once.
+   */
+  private hostFind(parts: string[], open = false): Found {
     return this.host.resolve(parts, true, (r) => {
-      const st = r.st;
+      let st = r.st;
       if (!st || (!st.isFile() && !st.isDirectory())) throw new WasiError(E.ERRNO_NOENT);
-      return { kind: 'host', parts: r.parts, dir: st.isDirectory(), st };
+      if (!open || !st.isFile() || r.name === null) return { kind: 'host', parts: r.parts, dir: st.isDirectory(), st };
+      const fd = fs.openSync(this.host.at(r.dir, r.name), C.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+      st = fs.fstatSync(fd, { bigint: true }); // what was opened (it may have changed since the lstat)
+      if (!st.isFile()) {
+        fs.closeSync(fd);
+        throw new WasiError(E.ERRNO_NOENT);
+      }
+      return { kind: 'host', parts: r.parts, dir: false, st, fd };
     });
   }
 
-  /** What a path leads to; throws a WasiError (ENOENT, ENOTDIR...) when it leads nowhere. */
-  lookup(parts: string[]): Found {
+  /**
+   * What a path leads to; throws a WasiError (ENOENT, ENOTDIR...) when it
+   * leads nowhere. `open`: see {@link hostFind}.
+   */
+  lookup(parts: string[], open = false): Found {
     if (this.mode === 'overlay') {
       let hostVisible = true;
       for (let i = 1; i <= parts.length; i++) {
@@ -75,13 +92,13 @@ export class HostMount {
         hostVisible = false;
       }
     }
-    return this.hostFind(parts);
+    return this.hostFind(parts, open);
   }
 
   /** Like {@link lookup}, but `null` when nothing is there (other errors still throw). */
-  find(parts: string[]): Found | null {
+  find(parts: string[], open = false): Found | null {
     try {
-      return this.lookup(parts);
+      return this.lookup(parts, open);
     } catch (e) {
       if (errnoOf(e) === E.ERRNO_NOENT) return null;
       throw e;
