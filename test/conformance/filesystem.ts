@@ -86,6 +86,72 @@ shutil.rmtree("/tmp/deep")
       });
     });
 
+    describe('ordinary file work on the in-memory tree', () => {
+      const { ctx } = freshBox(createBox);
+
+      it('runs the stdlib file operations agents use', async () => {
+        const r = value(
+          await ctx().exec(`import os, shutil, tempfile, zipfile, tarfile, pathlib, glob, json, time
+out = {}
+with tempfile.TemporaryDirectory() as d:
+    p = pathlib.Path(d)
+    (p / "a").mkdir()
+    (p / "a" / "x.txt").write_text("hello")
+    (p / "a" / "y.json").write_text(json.dumps([1, 2]))
+    shutil.copytree(p / "a", p / "b")
+    shutil.copy2(p / "a" / "x.txt", p / "c.txt")
+    shutil.move(str(p / "b"), "/data/moved")
+    out["glob"] = sorted(os.path.basename(g) for g in glob.glob("/data/moved/*"))
+    with zipfile.ZipFile(p / "z.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(p / "a" / "x.txt", "x.txt")   # needs a real mtime (zip refuses 1970)
+        z.writestr("big.txt", "abc" * 10000)
+    with zipfile.ZipFile(p / "z.zip") as z:
+        out["zip"] = [z.read("x.txt").decode(), len(z.read("big.txt"))]
+    with tarfile.open(p / "t.tgz", "w:gz") as t:
+        t.add(p / "a", arcname="a")
+    with tarfile.open(p / "t.tgz") as t:
+        out["tar"] = sorted(t.getnames())
+    with open(p / "log.txt", "a+", encoding="utf-8") as f:
+        f.write("one\\n"); f.seek(0); first = f.read(); f.write("two\\n")
+    out["a+"] = [first, open(p / "log.txt").read()]
+    with open(p / "s.bin", "wb+") as f:
+        f.write(b"0123456789"); f.truncate(4); f.seek(0, 2)
+        out["shrink"] = [f.tell(), open(p / "s.bin", "rb").read().decode()]
+    out["walk"] = sorted(len(files) for _, _, files in os.walk(d))
+    out["scandir"] = sorted([e.name, e.is_dir()] for e in os.scandir(d))[:2]
+    os.utime(p / "c.txt", (1_700_000_000, 1_700_000_000))
+    out["times"] = [os.stat(p / "c.txt").st_mtime, os.stat(p / "a" / "x.txt").st_mtime > time.time() - 3600]
+    os.replace(p / "c.txt", p / "a" / "x.txt")
+    fd = os.open(p / "raw", os.O_RDWR | os.O_CREAT | os.O_EXCL)
+    os.write(fd, b"abc"); os.lseek(fd, 0, 0); out["raw"] = os.read(fd, 10).decode(); os.close(fd)
+    for name, fn in [("excl", lambda: os.open(p / "raw", os.O_RDWR | os.O_CREAT | os.O_EXCL)),
+                     ("rmdir non-empty", lambda: os.rmdir(p / "a")),
+                     ("into itself", lambda: os.rename(p / "a", p / "a" / "inner"))]:
+        try:
+            fn()
+        except OSError as e:
+            out[name] = errno_name = __import__("errno").errorcode[e.errno]
+out["left in /tmp"] = os.listdir("/tmp")
+out`),
+        );
+        expect(r).toEqual({
+          glob: ['x.txt', 'y.json'],
+          zip: ['hello', 30000],
+          tar: ['a', 'a/x.txt', 'a/y.json'],
+          'a+': ['one\n', 'one\ntwo\n'],
+          shrink: [4, '0123'],
+          walk: [2, 5],
+          scandir: [['a', true], ['c.txt', false]],
+          times: [1_700_000_000, true],
+          raw: 'abc',
+          excl: 'EEXIST',
+          'rmdir non-empty': 'ENOTEMPTY',
+          'into itself': 'EINVAL',
+          'left in /tmp': [],
+        });
+      });
+    });
+
     describe('huge seeks and truncates', () => {
       const { box, ctx } = freshBox(createBox);
 

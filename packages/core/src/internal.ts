@@ -20,7 +20,7 @@ export { InThreadHost } from './engine/in-thread-host.js';
 export { VirtualFileSystem, STDLIB_PATH, WRITABLE_DIRS, type FileStat } from './engine/fs.js';
 export type { EngineMount } from './engine/mount-router.js';
 export { FsQuota, MAX_FILE_BYTES } from './engine/quota.js';
-export { WasiStat } from './engine/mem-fds.js';
+export { WasiStat } from './engine/filestat.js';
 export { hostApiPath, resolvePath } from './engine/paths.js';
 export type {
   EngineExecOptions,

@@ -173,7 +173,7 @@ export class VirtualFileSystem {
     const { dir, name } = this.parentOf(path, true);
     const existing = dir.contents.get(name);
     if (existing instanceof Directory) throw new InvalidArgumentError(`${path} is a directory`);
-    if (existing instanceof File) return this.check(this.tree.isReadOnly(existing) ? wasi.ERRNO_ROFS : this.tree.quota.replace(existing, bytes), path);
+    if (existing instanceof File) return this.check(this.tree.replace(existing, bytes), path);
     if (existing !== undefined) this.check(wasi.ERRNO_BUSY, path);
     // Check before copying: a file that does not fit is never held in memory twice.
     if (!this.tree.quota.fits(bytes.length + FsQuota.entryCost(name))) this.check(wasi.ERRNO_NOSPC, path);

@@ -9,6 +9,7 @@
 import { Directory, Fd, File, wasi, type Inode } from '@bjorn3/browser_wasi_shim';
 import { splitPath, type MemTree } from './mem-tree.js';
 
+
 /** Every WASI right (bits 0 to 28). */
 export const ALL_RIGHTS = (1n << 29n) - 1n;
 
@@ -16,35 +17,6 @@ export const ALL_RIGHTS = (1n << 29n) - 1n;
 const MAX_OFFSET = (1n << 63n) - 1n;
 
 const WRITE_RIGHTS = BigInt(wasi.RIGHTS_FD_WRITE);
-
-/**
- * A WASI filestat with the right layout (the shim's own writes the times at
- * offsets 38, 46 and 52, over the top bytes of the size).
- *
- * @example
- * ```ts
- * const stat = new WasiStat(file.ino, wasi.FILETYPE_REGULAR_FILE, 10n)
- * ```
- */
-export class WasiStat extends wasi.Filestat {
-  override write_bytes(view: DataView, ptr: number): void {
-    view.setBigUint64(ptr, this.dev, true);
-    view.setBigUint64(ptr + 8, this.ino, true);
-    view.setUint8(ptr + 16, this.filetype);
-    view.setBigUint64(ptr + 24, this.nlink, true);
-    view.setBigUint64(ptr + 32, this.size, true);
-    view.setBigUint64(ptr + 40, this.atim, true);
-    view.setBigUint64(ptr + 48, this.mtim, true);
-    view.setBigUint64(ptr + 56, this.ctim, true);
-  }
-}
-
-/** The stat of any inode: in-memory ones with the right layout, others (mount roots) as they report it. */
-export function statOf(inode: Inode): wasi.Filestat {
-  if (inode instanceof File) return new WasiStat(inode.ino, wasi.FILETYPE_REGULAR_FILE, BigInt(inode.data.length));
-  if (inode instanceof Directory) return new WasiStat(inode.ino, wasi.FILETYPE_DIRECTORY, 0n);
-  return inode.stat();
-}
 
 function fileType(inode: Inode): number {
   if (inode instanceof File) return wasi.FILETYPE_REGULAR_FILE;
@@ -85,11 +57,11 @@ export class MemDirectoryFd extends Fd {
   }
 
   override fd_filestat_get() {
-    return { ret: wasi.ERRNO_SUCCESS, filestat: statOf(this.dir) };
+    return { ret: wasi.ERRNO_SUCCESS, filestat: this.tree.stat(this.dir) };
   }
 
-  override fd_filestat_set_times() {
-    return this.tree.isReadOnly(this.dir) ? wasi.ERRNO_ROFS : wasi.ERRNO_SUCCESS;
+  override fd_filestat_set_times(atim: bigint, mtim: bigint, fstFlags: number) {
+    return this.tree.setTimes(this.dir, atim, mtim, fstFlags);
   }
 
   override fd_readdir_single(cookie: bigint) {
@@ -184,16 +156,19 @@ export class MemDirectoryFd extends Fd {
     if (p.parts === null) return { ret: p.ret, filestat: null };
     const found = this.tree.lookup(this.dir, p.parts, p.dirOnly);
     if (found.inode === null) return { ret: found.ret, filestat: null };
-    return { ret: wasi.ERRNO_SUCCESS, filestat: statOf(found.inode) };
+    return { ret: wasi.ERRNO_SUCCESS, filestat: this.tree.stat(found.inode) };
   }
 
-  /** In-memory files keep no times: setting them succeeds, except in `/lib` (EROFS). */
-  override path_filestat_set_times(_flags: number, path: string, _atim?: bigint, _mtim?: bigint, _fstFlags?: number) {
+  /** `os.utime` (EROFS in `/lib`). */
+  override path_filestat_set_times(_flags: number, path: string, atim = 0n, mtim = 0n, fstFlags = 0) {
     const p = splitPath(path);
     if (p.parts === null) return p.ret;
     const found = this.tree.lookup(this.dir, p.parts, p.dirOnly);
     if (found.inode === null) return found.ret;
-    return this.tree.isReadOnly(found.inode) ? wasi.ERRNO_ROFS : wasi.ERRNO_SUCCESS;
+    if (!(found.inode instanceof File || found.inode instanceof Directory)) {
+      return found.inode.path_open(wasi.OFLAGS_DIRECTORY, 0n, 0).fd_obj?.fd_filestat_set_times(atim, mtim, fstFlags) ?? wasi.ERRNO_NOTSUP;
+    }
+    return this.tree.setTimes(found.inode, atim, mtim, fstFlags);
   }
 
   override path_lookup(path: string, _dirflags?: number) {
@@ -380,11 +355,11 @@ export class MemFileFd extends Fd {
   }
 
   override fd_filestat_get() {
-    return { ret: wasi.ERRNO_SUCCESS, filestat: statOf(this.file) };
+    return { ret: wasi.ERRNO_SUCCESS, filestat: this.tree.stat(this.file) };
   }
 
-  override fd_filestat_set_times() {
-    return this.tree.isReadOnly(this.file) ? wasi.ERRNO_ROFS : wasi.ERRNO_SUCCESS;
+  override fd_filestat_set_times(atim: bigint, mtim: bigint, fstFlags: number) {
+    return this.tree.setTimes(this.file, atim, mtim, fstFlags);
   }
 
   private readAt(size: number, at: bigint): Uint8Array {

@@ -6,7 +6,17 @@
  * folders that hold mount points (EBUSY).
  */
 import { Directory, File, wasi, type Inode } from '@bjorn3/browser_wasi_shim';
+import { WasiStat } from './filestat.js';
 import { FsQuota, MAX_NAME_LENGTH } from './quota.js';
+
+/** An inode's times, in ns since the epoch. */
+interface Times {
+  atim: bigint;
+  mtim: bigint;
+  ctim: bigint;
+}
+
+const nowNs = () => BigInt(Date.now()) * 1_000_000n;
 
 /** A lookup's outcome: the inode, or the errno saying why there is none. */
 export type Lookup = { ret: 0; inode: Inode } | { ret: number; inode: null };
@@ -51,6 +61,8 @@ export class MemTree {
   private readonly pinned = new WeakSet<Inode>();
   /** Each folder's parent, for the into-itself check of renames and `..` in listings. */
   private readonly parents = new WeakMap<Directory, Directory>();
+  /** Real times for in-memory inodes (zipfile refuses files from 1970; make and shutil compare them). */
+  private readonly times = new WeakMap<Inode, Times>();
 
   constructor(
     readonly root: Directory,
@@ -69,6 +81,46 @@ export class MemTree {
   adopt(dir: Directory, name: string, inode: Inode): void {
     dir.contents.set(name, inode);
     if (inode instanceof Directory) this.parents.set(inode, dir);
+  }
+
+  /** An inode's times; the first time it is seen counts as its creation. */
+  private timesOf(inode: Inode): Times {
+    let times = this.times.get(inode);
+    if (!times) {
+      const now = nowNs();
+      this.times.set(inode, (times = { atim: now, mtim: now, ctim: now }));
+    }
+    return times;
+  }
+
+  /** Marks an inode's contents as changed now. */
+  private touch(inode: Inode): void {
+    const times = this.timesOf(inode);
+    times.mtim = times.ctim = nowNs();
+  }
+
+  /** The WASI stat of an in-memory inode, with its times (other inodes, such as mount roots, report their own). */
+  stat(inode: Inode): wasi.Filestat {
+    let stat: WasiStat;
+    if (inode instanceof File) stat = new WasiStat(inode.ino, wasi.FILETYPE_REGULAR_FILE, BigInt(inode.data.length));
+    else if (inode instanceof Directory) stat = new WasiStat(inode.ino, wasi.FILETYPE_DIRECTORY, 0n);
+    else return inode.stat();
+    const { atim, mtim, ctim } = this.timesOf(inode);
+    Object.assign(stat, { atim, mtim, ctim, nlink: 1n });
+    return stat;
+  }
+
+  /** `utime`: sets an inode's times as WASI's flags say (EROFS in `/lib`). */
+  setTimes(inode: Inode, atim: bigint, mtim: bigint, flags: number): number {
+    if (this.isReadOnly(inode)) return wasi.ERRNO_ROFS;
+    const times = this.timesOf(inode);
+    const now = nowNs();
+    if (flags & wasi.FSTFLAGS_ATIM_NOW) times.atim = now;
+    else if (flags & wasi.FSTFLAGS_ATIM) times.atim = atim;
+    if (flags & wasi.FSTFLAGS_MTIM_NOW) times.mtim = now;
+    else if (flags & wasi.FSTFLAGS_MTIM) times.mtim = mtim;
+    times.ctim = now;
+    return wasi.ERRNO_SUCCESS;
   }
 
   /** Makes an inode read-only (EROFS for every change to it or, for a folder, inside it). */
@@ -136,6 +188,8 @@ export class MemTree {
     dir.contents.set(name, inode);
     if (inode instanceof Directory) this.parents.set(inode, dir);
     if (inode instanceof File) this.quota.hold(inode);
+    this.timesOf(inode);
+    this.touch(dir);
     return wasi.ERRNO_SUCCESS;
   }
 
@@ -148,6 +202,7 @@ export class MemTree {
     dir.contents.delete(name);
     this.quota.removeEntry(name);
     if (inode instanceof File) this.quota.drop(inode);
+    this.touch(dir);
     return wasi.ERRNO_SUCCESS;
   }
 
@@ -184,12 +239,26 @@ export class MemTree {
 
   /** Sets a file's size (EROFS for a read-only file; EFBIG, ENOSPC from the quota). */
   resize(file: File, size: number | bigint): number {
-    return this.isReadOnly(file) ? wasi.ERRNO_ROFS : this.quota.resize(file, size);
+    if (this.isReadOnly(file)) return wasi.ERRNO_ROFS;
+    const ret = this.quota.resize(file, size);
+    if (ret === wasi.ERRNO_SUCCESS) this.touch(file);
+    return ret;
   }
 
   /** Writes into a file at an offset (EROFS, EFBIG, ENOSPC). */
   write(file: File, data: Uint8Array, offset: number | bigint): number {
-    return this.isReadOnly(file) ? wasi.ERRNO_ROFS : this.quota.write(file, data, offset);
+    if (this.isReadOnly(file)) return wasi.ERRNO_ROFS;
+    const ret = this.quota.write(file, data, offset);
+    if (ret === wasi.ERRNO_SUCCESS) this.touch(file);
+    return ret;
+  }
+
+  /** Replaces a file's contents (the host API's writeFile: EROFS, ENOSPC). */
+  replace(file: File, data: Uint8Array): number {
+    if (this.isReadOnly(file)) return wasi.ERRNO_ROFS;
+    const ret = this.quota.replace(file, data);
+    if (ret === wasi.ERRNO_SUCCESS) this.touch(file);
+    return ret;
   }
 
   /** Removes a folder's contents, deepest first, freeing their charges (EROFS/EBUSY when something may not go). */

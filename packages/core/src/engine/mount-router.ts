@@ -110,7 +110,9 @@ export class MountingPreopen extends MemDirectoryFd {
   }
   override path_filestat_set_times(flags: number, path: string, atim: bigint, mtim: bigint, fstFlags: number) {
     const r = this.route(path);
-    return r ? r.fd.path_filestat_set_times(flags, r.rest, atim, mtim, fstFlags) : super.path_filestat_set_times(flags, path);
+    return r
+      ? r.fd.path_filestat_set_times(flags, r.rest, atim, mtim, fstFlags)
+      : super.path_filestat_set_times(flags, path, atim, mtim, fstFlags);
   }
   override path_lookup(path: string, dirflags: number) {
     const r = this.route(path);
