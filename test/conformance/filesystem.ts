@@ -277,6 +277,21 @@ held.close()
         ok(await ctx().exec('os.remove("/tmp/other.bin")'));
       });
 
+      it('never counts the stdlib bundle, even while Python has it open', async () => {
+        const r = value(
+          await ctx().exec(`${ATTEMPT}
+def fill():
+    with open("/tmp/most.bin", "wb") as f:
+        f.write(b"m" * (900 << 10))
+bundle = open("/lib/python313.zip", "rb")
+outcome = attempt(fill)
+bundle.close()
+os.remove("/tmp/most.bin")
+outcome`),
+        );
+        expect(r).toEqual(['ok', null]);
+      });
+
       it('counts renames and hard links once', async () => {
         const r = value(
           await ctx().exec(`${ATTEMPT}

@@ -321,7 +321,8 @@ export function renamePath(source: Fd, oldPath: string, target: Fd, newPath: str
  */
 export class MemFileFd extends Fd {
   private pos = 0n;
-  private closed = false;
+  /** Whether this fd holds the file's bytes in the quota (until it is closed). */
+  private held: boolean;
   private append: boolean;
   private readonly writable: boolean;
 
@@ -334,12 +335,13 @@ export class MemFileFd extends Fd {
     super();
     this.append = (fdflags & wasi.FDFLAGS_APPEND) !== 0;
     this.writable = (rights & WRITE_RIGHTS) !== 0n;
-    tree.quota.hold(file);
+    this.held = !tree.isReadOnly(file); // `/lib` is the box's own: it never counts
+    if (this.held) tree.quota.hold(file);
   }
 
   override fd_close() {
-    if (!this.closed) this.tree.quota.drop(this.file);
-    this.closed = true;
+    if (this.held) this.tree.quota.drop(this.file);
+    this.held = false;
     return wasi.ERRNO_SUCCESS;
   }
 
