@@ -471,6 +471,8 @@ attempt(fill)`),
         expect([other.stdout, other.stderr]).toEqual(['b\n', '']);
         const again = ok(await a.exec('print("a")'));
         expect([again.stdout, again.stderr]).toEqual(['a\n', '']);
+        // There is no /dev: fd 1 and 2 are reached only as fds.
+        expect(value(await a.exec(`${ATTEMPT}\nattempt(lambda: open("/dev/stdout", "w"))`))).toEqual(['FileNotFoundError', 'ENOENT']);
       });
 
       it('keeps the order of print() and os.write(), streamed as written', async () => {
