@@ -179,6 +179,7 @@ export class MemTree {
     if (name.length > MAX_NAME_LENGTH) return wasi.ERRNO_NAMETOOLONG;
     const existing = dir.contents.get(name);
     if (existing === inode) return wasi.ERRNO_SUCCESS;
+    // Replacing frees the name's charge first, so the same name always fits again.
     if (existing !== undefined) {
       const ret = this.detach(dir, name);
       if (ret !== wasi.ERRNO_SUCCESS) return ret;
@@ -230,10 +231,9 @@ export class MemTree {
     }
     const growth = FsQuota.entryCost(to.name) - FsQuota.entryCost(from.name) - (target ? FsQuota.entryCost(to.name) : 0);
     if (!this.quota.fits(growth)) return wasi.ERRNO_NOSPC;
+    // Checked: from here on nothing refuses (the charges were measured above).
     if (target !== undefined) this.detach(to.dir, to.name);
-    from.dir.contents.delete(from.name);
-    this.quota.removeEntry(from.name);
-    if (inode instanceof File) this.quota.drop(inode);
+    this.detach(from.dir, from.name);
     return this.attach(to.dir, to.name, inode, true);
   }
 
