@@ -27,6 +27,12 @@ export type Slot = { ret: 0; dir: Directory; name: string; inode: Inode | undefi
 /**
  * A path relative to a folder, split. `..` may not climb above the folder
  * (WASI's rule: ENOTCAPABLE), an absolute path is ENOTCAPABLE, NUL is EINVAL.
+ *
+ * @example
+ * ```ts
+ * splitPath('a/./b/../c/')   // { ret: 0, parts: ['a', 'c'], dirOnly: true }
+ * splitPath('../x')          // { ret: wasi.ERRNO_NOTCAPABLE, parts: null, dirOnly: false }
+ * ```
  */
 export function splitPath(path: string): { ret: 0; parts: string[]; dirOnly: boolean } | { ret: number; parts: null; dirOnly: false } {
   if (path.startsWith('/')) return { ret: wasi.ERRNO_NOTCAPABLE, parts: null, dirOnly: false };

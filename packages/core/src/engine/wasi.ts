@@ -108,6 +108,11 @@ export function adoptInstance(wasi: WASI, instance: WebAssembly.Instance): void 
 /**
  * Closes the fds numbered `from` and up (after a restore, the guest knows
  * none of them): their files stop counting against the quota.
+ *
+ * @example
+ * ```ts
+ * closeFdsFrom(wasi, 4)   // keep stdin, stdout, stderr and the `/` preopen
+ * ```
  */
 export function closeFdsFrom(wasi: WASI, from: number): void {
   for (let n = from; n < wasi.fds.length; n++) wasi.fds[n]?.fd_close();

@@ -75,13 +75,27 @@ export class OverlayLayer {
   }
 }
 
-/** Writes into an in-memory file, growing it (EFBIG, ENOSPC from the quota). */
+/**
+ * Writes into an in-memory file, growing it; throws WasiError(EFBIG or ENOSPC) from the quota.
+ *
+ * @example
+ * ```ts
+ * memWrite(layer.quota, file, new TextEncoder().encode('hi'), 0)
+ * ```
+ */
 export function memWrite(quota: FsQuota, file: File, data: Uint8Array, at: number | bigint): void {
   const ret = quota.write(file, data, at);
   if (ret !== E.ERRNO_SUCCESS) throw new WasiError(ret);
 }
 
-/** Sets an in-memory file's size; new bytes are zeros (EFBIG, ENOSPC from the quota). */
+/**
+ * Sets an in-memory file's size (new bytes are zeros); throws WasiError(EFBIG or ENOSPC) from the quota.
+ *
+ * @example
+ * ```ts
+ * memResize(layer.quota, file, 0)
+ * ```
+ */
 export function memResize(quota: FsQuota, file: File, size: number | bigint): void {
   const ret = quota.resize(file, size);
   if (ret !== E.ERRNO_SUCCESS) throw new WasiError(ret);
