@@ -7,6 +7,7 @@
  */
 import { Directory, File, wasi, type Inode } from '@bjorn3/browser_wasi_shim';
 import { WasiStat } from './filestat.js';
+import { resolvePath } from './paths.js';
 import { FsQuota, MAX_NAME_LENGTH } from './quota.js';
 
 /** An inode's times, in ns since the epoch. */
@@ -37,15 +38,8 @@ export type Slot = { ret: 0; dir: Directory; name: string; inode: Inode | undefi
 export function splitPath(path: string): { ret: 0; parts: string[]; dirOnly: boolean } | { ret: number; parts: null; dirOnly: false } {
   if (path.startsWith('/')) return { ret: wasi.ERRNO_NOTCAPABLE, parts: null, dirOnly: false };
   if (path.includes('\0')) return { ret: wasi.ERRNO_INVAL, parts: null, dirOnly: false };
-  const parts: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      if (parts.pop() === undefined) return { ret: wasi.ERRNO_NOTCAPABLE, parts: null, dirOnly: false };
-      continue;
-    }
-    parts.push(part);
-  }
+  const parts = resolvePath([], path);
+  if (parts === null) return { ret: wasi.ERRNO_NOTCAPABLE, parts: null, dirOnly: false };
   return { ret: wasi.ERRNO_SUCCESS, parts, dirOnly: path.endsWith('/') };
 }
 
