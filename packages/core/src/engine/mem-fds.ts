@@ -9,7 +9,6 @@
 import { Directory, Fd, File, wasi, type Inode } from '@bjorn3/browser_wasi_shim';
 import { splitPath, type MemTree } from './mem-tree.js';
 
-
 /** Every WASI right (bits 0 to 28). */
 export const ALL_RIGHTS = (1n << 29n) - 1n;
 
@@ -18,6 +17,7 @@ const MAX_OFFSET = (1n << 63n) - 1n;
 
 const WRITE_RIGHTS = BigInt(wasi.RIGHTS_FD_WRITE);
 
+/** What a listing reports an entry as. */
 function fileType(inode: Inode): number {
   if (inode instanceof File) return wasi.FILETYPE_REGULAR_FILE;
   if (inode instanceof Directory) return wasi.FILETYPE_DIRECTORY;
