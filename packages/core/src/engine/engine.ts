@@ -99,7 +99,9 @@ export class Engine {
         sleep: (ms) => this.executor.sleep(ms),
       }),
       pybox: {
-        output: (stream: number, ptr: number, len: number) => this.output.emit(stream, this.abi.readText(ptr, len)),
+        // Decoded by the router, and only as much as the exec's output limit still has room for.
+        output: (stream: number, ptr: number, len: number) =>
+          this.output.write(stream === 2 ? 2 : 1, new Uint8Array(this.abi.exports.memory.buffer, ptr, len)),
         call_tool: (ptr: number, len: number) =>
           this.tools.callSync(this.abi.readText(ptr, len), (json) => this.abi.putLengthPrefixed(json)),
         interrupted: () => this.executor.interrupted(),
