@@ -88,6 +88,12 @@ static PyMethodDef g_exit_def = {"_exit", exit_fn, METH_VARARGS, "_exit(status):
 
 static int init_python(void) {
     if (hooks_install_audit() < 0) return -1;
+    /* UTF-8 mode: open() and os APIs use UTF-8, not the C locale's ASCII */
+    PyPreConfig pre;
+    PyPreConfig_InitIsolatedConfig(&pre);
+    pre.utf8_mode = 1;
+    PyStatus pst = Py_PreInitialize(&pre);
+    if (PyStatus_Exception(pst)) return -1;
     PyConfig config;
     PyConfig_InitIsolatedConfig(&config);
     config.site_import = 0;

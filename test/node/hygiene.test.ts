@@ -33,6 +33,7 @@ const PUBLIC_VALUES = [
   'PyBox',
   'PyBoxError',
   'PythonError',
+  'QuotaExceededError',
   'TimeLimitError',
   'ToolDefinitionError',
   'WallTimeLimitError',

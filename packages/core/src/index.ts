@@ -44,6 +44,7 @@ export {
   InvalidArgumentError,
   PyBoxError,
   PythonError,
+  QuotaExceededError,
   TimeLimitError,
   ToolDefinitionError,
   WallTimeLimitError,

@@ -42,6 +42,7 @@ export {
   MAX_CODE_CHARS,
   PyBoxError,
   PythonError,
+  QuotaExceededError,
   TimeLimitError,
   ToolDefinitionError,
   WallTimeLimitError,

@@ -26,7 +26,7 @@ import type {
   GuestAssets,
   ResetInfo,
 } from './types.js';
-import { adoptInstance, createWasi, wasiImports } from './wasi.js';
+import { adoptInstance, closeFdsFrom, createWasi, wasiImports } from './wasi.js';
 import { ContextDisposedError, InvalidArgumentError, PyBoxError, type CrashReason } from '../errors.js';
 import { toJson } from '../json.js';
 
@@ -65,14 +65,17 @@ export class Engine {
   /** What a trap restores: the boot image, or memory copied right after booting without one. */
   private clean: CleanState | null = null;
   private view = new DataView(new ArrayBuffer(0));
+  /** How many fds the guest has open when it starts (stdin, stdout, stderr, `/`). */
+  private readonly bootFds: number;
 
   private constructor(
     private readonly assets: GuestAssets,
     private readonly options: EngineOptions,
   ) {
-    this.fs = new VirtualFileSystem(assets.stdlib, options.mounts);
+    this.fs = new VirtualFileSystem(assets.stdlib, { mounts: options.mounts, fsBytes: options.fsBytes });
     for (const [path, data] of Object.entries(options.files ?? {})) this.fs.writeFile(path, data);
-    this.wasi = createWasi(this.fs, options.env, (stream, text) => this.output.emit(stream, text));
+    this.wasi = createWasi(this.fs, options.env, this.output);
+    this.bootFds = this.wasi.fds.length;
     this.guard = new TrapGuard((reason) => this.restoreClean(reason));
     const signals = options.execSignals ? new ExecSignals(options.execSignals) : undefined;
     this.executor = new Executor({
@@ -117,7 +120,9 @@ export class Engine {
         sleep: (ms) => this.executor.sleep(ms),
       }),
       pybox: {
-        output: (stream: number, ptr: number, len: number) => this.output.emit(stream, this.abi.readText(ptr, len)),
+        // Decoded by the router, and only as much as the exec's output limit still has room for.
+        output: (stream: number, ptr: number, len: number) =>
+          this.output.write(stream === 2 ? 2 : 1, new Uint8Array(this.abi.exports.memory.buffer, ptr, len)),
         call_tool: (ptr: number, len: number) =>
           this.tools.callSync(this.abi.readText(ptr, len), (json) => this.abi.putLengthPrefixed(json)),
         interrupted: () => this.executor.interrupted(),
@@ -173,6 +178,7 @@ export class Engine {
     const instance = new WebAssembly.Instance(this.assets.module, this.imports());
     restoreMemory((instance.exports as unknown as GuestExports).memory, this.clean!);
     this.attach(instance, false);
+    closeFdsFrom(this.wasi, this.bootFds); // the clean guest knows none of them: their files stop counting
     this.executor.reset();
     this.contexts.clear();
     if (this.tools.specs().length) this.abi.defineTools(this.tools.specs());
