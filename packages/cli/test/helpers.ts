@@ -2,13 +2,16 @@
  * What the CLI tests share: the built `pybox` command, run as a real child
  * process, and an official MCP SDK client that spawns `pybox mcp`.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** The built command (`pnpm build` makes it). */
@@ -59,4 +62,38 @@ export function textOf(result: unknown): string {
 /** A new empty folder under the system's temp folder. */
 export function tempDir(prefix = 'pybox-cli-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * A stdio transport over a child the test spawned itself, so that the test
+ * sees how the child exits when the client closes (the SDK's own transport
+ * kills a child that lingers).
+ */
+export class ChildStdioTransport implements Transport {
+  onmessage?: (message: JSONRPCMessage) => void;
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly buffer = new ReadBuffer();
+
+  constructor(private readonly child: ChildProcessWithoutNullStreams) {
+    this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  async start(): Promise<void> {
+    this.child.stdout.on('data', (chunk: Buffer) => {
+      this.buffer.append(chunk);
+      for (let m = this.buffer.readMessage(); m; m = this.buffer.readMessage()) this.onmessage?.(m);
+    });
+    this.child.on('exit', () => this.onclose?.());
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    this.child.stdin.write(serializeMessage(message));
+  }
+
+  /** Closes stdin only: the server must end by itself. */
+  async close(): Promise<void> {
+    this.child.stdin.end();
+  }
 }

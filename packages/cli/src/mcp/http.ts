@@ -64,6 +64,7 @@ export async function serveHttp(options: McpCliOptions, sourcePromise: Promise<T
     sessions.delete(id);
     clearTimeout(live.timer);
     await live.session.close();
+    process.stderr.write(`pybox mcp: session ${id} closed, its sandbox freed (${sessions.size} open)\n`);
   };
   const touch = (id: string) => {
     const live = sessions.get(id);
@@ -99,6 +100,7 @@ export async function serveHttp(options: McpCliOptions, sourcePromise: Promise<T
       onsessioninitialized: (newId) => {
         sessions.set(newId, { transport, session });
         touch(newId);
+        process.stderr.write(`pybox mcp: session ${newId} opened (${sessions.size} open)\n`);
       },
       onsessionclosed: (closedId) => void closeSession(closedId),
     });
