@@ -11,8 +11,8 @@
  * the list of content blocks when some are not text (images, resources).
  * A server's error (`isError`, or a JSON-RPC error) raises a Python exception.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from './vendor/mcp-client.js';
+import type { CallToolResult, Tool } from './vendor/mcp-server.js';
 import type { Context, JsonSchemaObject, PyBoxBase, ToolDefinition, ToolSchema } from '@pybox/node';
 import type { ConnectSpec } from './options.js';
 
@@ -119,15 +119,13 @@ export async function connectUpstreams(specs: ConnectSpec[], taken: Set<string>)
 }
 
 async function connectOne(spec: ConnectSpec, used: Set<string>): Promise<UpstreamServer> {
-  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+  const { Client, StdioClientTransport, StreamableHTTPClientTransport, getDefaultEnvironment } = await import('./vendor/mcp-client.js');
   const label = spec.kind === 'http' ? spec.url : [spec.command, ...spec.args].join(' ');
   const client = new Client(CLIENT_INFO);
   try {
     if (spec.kind === 'http') {
-      const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
       await client.connect(new StreamableHTTPClientTransport(new URL(spec.url)));
     } else {
-      const { StdioClientTransport, getDefaultEnvironment } = await import('@modelcontextprotocol/sdk/client/stdio.js');
       // The whole environment, as a shell would pass it: servers read their tokens from it.
       const env = { ...getDefaultEnvironment(), ...definedEnv(process.env) };
       await client.connect(new StdioClientTransport({ command: spec.command, args: spec.args, env, stderr: 'inherit' }));

@@ -27,10 +27,14 @@ const structured = (r: Result) => r.structuredContent as RunStructured;
 describe('pybox mcp: run_python and the file tools', () => {
   let client: Client;
   let listChanged = 0;
+  let onListChanged = () => {};
 
   beforeAll(async () => {
     ({ client } = await mcpClient(['--tools', 'tools.mjs', '--timeout', '1s', '--memory', '64M']));
-    client.setNotificationHandler(ResourceListChangedNotificationSchema, () => void listChanged++);
+    client.setNotificationHandler(ResourceListChangedNotificationSchema, () => {
+      listChanged++;
+      onListChanged();
+    });
   });
   afterAll(async () => {
     await client?.close();
@@ -101,6 +105,7 @@ describe('pybox mcp: run_python and the file tools', () => {
 
   it('reads, writes, lists and deletes files, and shows /out as resources', async () => {
     const before = listChanged;
+    const changed = new Promise<void>((resolve) => (onListChanged = resolve));
     const write = await client.callTool({ name: 'write_file', arguments: { path: '/data/in.csv', content: 'city,n\nOslo,3\nRome,4\n' } });
     expect(textOf(write)).toBe('wrote 21 bytes to /data/in.csv');
     const run = await runPython(
@@ -108,6 +113,7 @@ describe('pybox mcp: run_python and the file tools', () => {
       'import csv\nrows = list(csv.DictReader(open("/data/in.csv")))\nopen("/out/report.md", "w").write(f"# {len(rows)} cities\\n")\nopen("/out/raw.bin", "wb").write(bytes([0, 255, 1]))\nprint(sum(int(r["n"]) for r in rows))',
     );
     expect(textOf(run)).toBe('7');
+    await changed; // the run wrote to /out: the resource list changed
     expect(listChanged).toBe(before + 1);
 
     const listing = await client.callTool({ name: 'list_files', arguments: { path: '/out' } });

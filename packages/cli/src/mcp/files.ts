@@ -4,10 +4,8 @@
  * (`pybox:///out/report.md`). Every failure is a tool error with the
  * reason, never a protocol error.
  */
-import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { BoxFileSystem } from '@pybox/node';
-import { z } from 'zod';
+import { ResourceTemplate, z, type CallToolResult, type McpServer } from '../vendor/mcp-server.js';
 
 /** Largest file `read_file` returns (larger ones: read a part in run_python). */
 export const MAX_READ_BYTES = 1024 * 1024;

@@ -10,8 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { StreamableHTTPServerTransport } from '../vendor/mcp-http.js';
+import { isInitializeRequest } from '../vendor/mcp-server.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { openBox, type ToolSource } from '../setup.js';
 import type { McpCliOptions } from './serve.js';

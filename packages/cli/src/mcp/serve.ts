@@ -42,8 +42,11 @@ export async function serveMcp(options: McpCliOptions): Promise<number | undefin
   }
   const firstBox = openBox(options, source);
   firstBox.catch(() => {});
+  // The guest boots on a worker thread, but reading and compiling it, and starting the thread, are
+  // main-thread work: load the SDK (a blocking evaluation of ~1 MB of code) once the thread exists.
+  await workerStarted(firstBox);
   const [{ StdioServerTransport }, { createMcpSession }] = await Promise.all([
-    import('@modelcontextprotocol/sdk/server/stdio.js'),
+    import('../vendor/mcp-server.js'),
     import('./session.js'),
   ]);
   let cli;
@@ -74,6 +77,18 @@ export async function serveMcp(options: McpCliOptions): Promise<number | undefin
       process.stderr.write(`pybox mcp: ${e instanceof Error ? e.message : String(e)}\n`);
       void end();
     });
+  });
+}
+
+/** Resolves once a worker thread was started (or `box` settled, whichever comes first). */
+function workerStarted(box: Promise<unknown>): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('worker', done);
+      resolve();
+    };
+    process.on('worker', done);
+    box.then(done, done);
   });
 }
 

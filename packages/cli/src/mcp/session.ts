@@ -6,11 +6,9 @@
  * The file tools and `/out` resources, and with many tools `search_tools`
  * and `describe_tool`, complete it.
  */
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { codeTool, codeToolDescription, cut, type CodeTool } from '@pybox/agent';
 import type { Context } from '@pybox/node';
-import { z } from 'zod';
+import { McpServer, z, type CallToolResult } from '../vendor/mcp-server.js';
 import type { CliBox } from '../setup.js';
 import { buildCatalog, findEntry, listCatalog, searchCatalog, type CatalogEntry } from './catalog.js';
 import { outSignature, registerFileTools } from './files.js';
