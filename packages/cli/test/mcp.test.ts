@@ -149,6 +149,28 @@ describe('pybox mcp: run_python and the file tools', () => {
     expect(relative.isError).toBe(true);
     expect(textOf(relative)).toContain('an absolute path');
   });
+  it('runs concurrent calls one after the other in the session context', async () => {
+    const [a, b] = await Promise.all([runPython(client, 'import asyncio\nawait asyncio.sleep(0.05)\norder = ["a"]'), runPython(client, 'order.append("b")\nprint(order)')]);
+    expect(a.isError).toBeFalsy();
+    expect(textOf(b)).toBe("['a', 'b']");
+  });
+
+  it('stops the code when the client cancels the call, and answers the next one', async () => {
+    const controller = new AbortController();
+    const cancelled = client.callTool({ name: 'run_python', arguments: { code: 'import time\nwhile True:\n    time.sleep(0.01)' } }, undefined, { signal: controller.signal });
+    setTimeout(() => controller.abort('changed my mind'), 200);
+    await expect(cancelled).rejects.toThrow(/changed my mind|abort/i);
+    expect(textOf(await runPython(client, 'print("next", x)'))).toBe('next 40');
+  });
+
+  it('survives a hard stop (a builtin that never reaches a limit check): the next call gets a fresh context', async () => {
+    const r = await runPython(client, 'sum(range(10**13))');
+    expect(r.isError).toBe(true);
+    expect(structured(r).error?.type).toBe('GuestCrashError');
+    expect(textOf(r)).toContain('[The sandbox was restarted: variables and files written since it started are gone.]');
+    const next = await runPython(client, 'print("fresh", "x" in globals())');
+    expect(textOf(next)).toBe('fresh False');
+  });
 });
 
 describe('pybox mcp --connect', () => {

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../src/exit-codes.js';
-import { BIN, FIXTURES, pybox, tempDir } from './helpers.js';
+import { BIN, FIXTURES, pybox, tempDir, UPSTREAM } from './helpers.js';
 
 describe('pybox run', () => {
   it('runs a file, streams stdout and stderr, and passes arguments in sys.argv', async () => {
@@ -89,6 +89,13 @@ describe('pybox run', () => {
   it('--tools takes a record of AI SDK-shaped tools with a zod schema, from an async `tools` export', async () => {
     const r = await pybox(['run', '--tools', 'zod-tools.mjs', '-'], { input: 'print(await shout(word="hey"))\ntry:\n    await shout(word="x" * 11)\nexcept ValueError as e:\n    print("refused")' });
     expect(r).toMatchObject({ code: 0, stdout: 'HEY\nrefused\n' });
+  });
+
+  it('--connect gives the script an MCP server\'s tools as Python functions', async () => {
+    const r = await pybox(['run', '--connect', `geo=node ${UPSTREAM}`, '-'], {
+      input: 'import asyncio, json\nfacts = await asyncio.gather(*[geo.lookup_city(city=c) for c in ("Oslo", "Lima")])\nprint([json.loads(f)["letters"] for f in facts])',
+    });
+    expect(r).toMatchObject({ code: 0, stdout: '[4, 4]\n' });
   });
 
   it('--mount: ro refuses writes, rw writes to the folder, overlay keeps writes in memory', async () => {
