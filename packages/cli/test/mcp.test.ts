@@ -270,6 +270,20 @@ describe('pybox mcp --connect', () => {
   });
 });
 
+describe('pybox mcp: stdout is the protocol', () => {
+  it("sends a tools module's console output to stderr", async () => {
+    const { client, stderr } = await mcpClient(['--tools', 'noisy-tools.mjs']);
+    try {
+      expect(textOf(await runPython(client, 'await noisy()'))).toBe("Out: 'quiet answer'");
+      expect(stderr()).toContain('noisy-tools loaded');
+      expect(stderr()).toContain('noisy called');
+      expect(stderr()).toContain('noisy info');
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 describe('pybox mcp: the session ends with the client', () => {
   it('exits 0 by itself, with the box freed, when the client closes stdin', async () => {
     const child = spawn(process.execPath, [BIN, 'mcp'], { cwd: FIXTURES, stdio: ['pipe', 'pipe', 'pipe'] });

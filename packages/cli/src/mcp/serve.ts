@@ -34,6 +34,8 @@ export type McpCliOptions = BoxCliOptions & {
  * ```
  */
 export async function serveMcp(options: McpCliOptions): Promise<number | undefined> {
+  // stdout carries the protocol: a tools module that logs must not corrupt it.
+  if (options.http === undefined) for (const name of ['log', 'info', 'debug'] as const) console[name] = console.error;
   const source = loadToolSource(options);
   source.catch(() => {}); // reported where it is awaited
   if (options.http !== undefined) {

@@ -84,7 +84,7 @@ export async function createMcpSession(cli: CliBox, options: McpSessionOptions =
 
   const run = async (source: string, signal: AbortSignal): Promise<CallToolResult> => {
     const calls: RunOutput['toolCalls'] = [];
-    const stopListening = cli.box.onToolCall((e) => calls.push({ name: e.name, args: e.args, ok: e.ok, ...(e.ok ? {} : { error: e.error }), ms: e.ms }));
+    const stopListening = cli.box.onToolCall((e) => calls.push({ name: e.name, args: e.args, ok: e.ok, ...(e.ok ? {} : { error: e.error }), ms: Math.round(e.ms * 10) / 10 }));
     const streams = { stdout: '', stderr: '' };
     try {
       const r = await code.run(source, { signal, onOutput: (stream, text) => (streams[stream] += text) });
