@@ -13,11 +13,11 @@
  * await session.server.connect(new StdioServerTransport())
  * ```
  */
-export { EXIT_CODES, exitCodeOfPython, exitCodeOfThrown } from './exit-codes.js';
+export { EXIT_CODES } from './exit-codes.js';
 export { parseConnect, parseDuration, parseMount, parseSize, type BoxCliOptions, type ConnectSpec } from './options.js';
 export { loadToolsModule, ToolsModuleError } from './tools-module.js';
 export { connectUpstreams, ConnectError, type Upstreams, type UpstreamServer, type UpstreamTool } from './upstream.js';
-export { limitsOf, loadToolSource, openBox, type CliBox, type ToolSource } from './setup.js';
+export { loadToolSource, openBox, type CliBox, type ToolSource } from './setup.js';
 export { runScript, type RunCliOptions, type RunReport } from './run.js';
 export { startRepl, type ReplCliOptions } from './repl.js';
 export { createMcpSession, type McpSession, type McpSessionOptions } from './mcp/session.js';

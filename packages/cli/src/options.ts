@@ -8,12 +8,26 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parse as parseShell } from 'shell-quote';
 import type { MountMode, MountSpec } from '@pybox/node';
 
-/** Where a `--connect` server is: a command to spawn (stdio) or a Streamable HTTP URL. */
+/**
+ * Where a `--connect` server is: a command to spawn (stdio) or a Streamable HTTP URL.
+ *
+ * @example
+ * ```ts
+ * const spec: ConnectSpec = { name: 'docs', kind: 'http', url: 'http://127.0.0.1:9000/mcp' }
+ * ```
+ */
 export type ConnectSpec =
   | { name?: string; kind: 'stdio'; command: string; args: string[] }
   | { name?: string; kind: 'http'; url: string };
 
-/** The parsed shared options. */
+/**
+ * The parsed shared options (`--mount`, `--tools`, `--connect`, the limits in ms and bytes).
+ *
+ * @example
+ * ```ts
+ * const options: BoxCliOptions = { mount: [parseMount('./data:/mnt/data')], tools: './tools.mjs', timeout: 10_000 }
+ * ```
+ */
 export interface BoxCliOptions {
   mount?: MountSpec[];
   tools?: string;

@@ -15,7 +15,14 @@ import { EXIT_CODES, exitCodeOfPython } from './exit-codes.js';
 import type { BoxCliOptions } from './options.js';
 import { loadToolSource, openBox, type CliBox } from './setup.js';
 
-/** `pybox repl`'s options. */
+/**
+ * `pybox repl`'s options.
+ *
+ * @example
+ * ```ts
+ * await startRepl({ tty: false, history: '/tmp/pybox_history' } satisfies ReplCliOptions)
+ * ```
+ */
 export interface ReplCliOptions extends BoxCliOptions {
   /** false with `--no-tty`. */
   tty?: boolean;

@@ -9,12 +9,27 @@ import { EXIT_CODES, exitCodeOfPython, exitCodeOfThrown } from './exit-codes.js'
 import type { BoxCliOptions } from './options.js';
 import { loadToolSource, openBox } from './setup.js';
 
-/** `pybox run`'s options. */
+/**
+ * `pybox run`'s options.
+ *
+ * @example
+ * ```ts
+ * await runScript('job.py', [], { json: true, timeout: 5_000 } satisfies RunCliOptions)
+ * ```
+ */
 export interface RunCliOptions extends BoxCliOptions {
   json?: boolean;
 }
 
-/** What `--json` prints. */
+/**
+ * What `--json` prints.
+ *
+ * @example
+ * ```ts
+ * // {"ok":true,"exitCode":0,"stdout":"got 700\n","stderr":"","value":700,"repr":"700","toolCalls":[{"name":"get_price",...}]}
+ * const report = JSON.parse(stdout) as RunReport
+ * ```
+ */
 export interface RunReport {
   ok: boolean;
   exitCode: number;

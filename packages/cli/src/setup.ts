@@ -8,7 +8,15 @@ import type { BoxCliOptions } from './options.js';
 import { loadToolsModule } from './tools-module.js';
 import { connectUpstreams, type Upstreams } from './upstream.js';
 
-/** The tools every box of a process gets: from `--tools` and `--connect`, loaded once. */
+/**
+ * The tools every box of a process gets: from `--tools` and `--connect`, loaded once.
+ *
+ * @example
+ * ```ts
+ * const source = await loadToolSource({ connect: [parseConnect('geo=node geo-server.mjs')] })
+ * source.upstreams.servers[0].namespace // 'geo'
+ * ```
+ */
 export interface ToolSource {
   /** The `--tools` module's tools, as it exported them. */
   hostTools?: ToolsInput;
@@ -18,7 +26,16 @@ export interface ToolSource {
   close(): Promise<void>;
 }
 
-/** A box with the command's tools, and contexts that see the servers' namespaces. */
+/**
+ * A box with the command's tools, and contexts that see the servers' namespaces.
+ *
+ * @example
+ * ```ts
+ * const cli = await openBox(options, loadToolSource(options))
+ * const ctx = await cli.createContext()        // `geo.lookup(...)` works here
+ * console.log(cli.describe())                  // the stubs of every tool
+ * ```
+ */
 export interface CliBox {
   box: PyBox;
   source: ToolSource;

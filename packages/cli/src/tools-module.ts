@@ -8,7 +8,14 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ToolsInput } from '@pybox/node';
 
-/** A `--tools` module that could not be loaded or exports no tools. */
+/**
+ * A `--tools` module that could not be loaded or exports no tools.
+ *
+ * @example
+ * ```ts
+ * try { await loadToolsModule('./tools.mjs') } catch (e) { if (e instanceof ToolsModuleError) console.error(e.message) }
+ * ```
+ */
 export class ToolsModuleError extends Error {
   override name = 'ToolsModuleError';
 }

@@ -16,12 +16,26 @@ import type { CallToolResult, Tool } from './vendor/mcp-server.js';
 import type { Context, JsonSchemaObject, PyBoxBase, ToolDefinition, ToolSchema } from '@pybox/node';
 import type { ConnectSpec } from './options.js';
 
-/** A `--connect` server that could not be reached or listed. */
+/**
+ * A `--connect` server that could not be reached or listed, or a namespace that cannot be used.
+ *
+ * @example
+ * ```ts
+ * try { await connectUpstreams(specs, new Set()) } catch (e) { if (e instanceof ConnectError) process.exitCode = 2 }
+ * ```
+ */
 export class ConnectError extends Error {
   override name = 'ConnectError';
 }
 
-/** One tool of a connected server, as Python sees it. */
+/**
+ * One tool of a connected server, as Python sees it.
+ *
+ * @example
+ * ```ts
+ * // { namespace: 'github', pythonName: 'search_issues', flatName: 'github__search_issues', tool: { name: 'search-issues', ... } }
+ * ```
+ */
 export interface UpstreamTool {
   /** The server's namespace in Python. */
   namespace: string;
@@ -33,7 +47,14 @@ export interface UpstreamTool {
   tool: Tool;
 }
 
-/** A connected server. */
+/**
+ * A connected server.
+ *
+ * @example
+ * ```ts
+ * for (const s of upstreams.servers) console.log(s.namespace, s.tools.map((t) => t.pythonName))
+ * ```
+ */
 export interface UpstreamServer {
   namespace: string;
   /** How it was reached, for messages. */
@@ -44,7 +65,15 @@ export interface UpstreamServer {
   instructions?: string;
 }
 
-/** Every connected server, and what a box needs to call them. */
+/**
+ * Every connected server, and what a box needs to call them.
+ *
+ * @example
+ * ```ts
+ * await box.defineTools(upstreams.toolDefinitions()); await upstreams.install(ctx)
+ * console.log(upstreams.describe(box))   // class github: ... async def search_issues(q: str) -> str: ...
+ * ```
+ */
 export interface Upstreams {
   servers: UpstreamServer[];
   /** The box tools that forward calls to the servers (validated by PyBox first). */

@@ -9,7 +9,14 @@ import { EXIT_CODES } from '../exit-codes.js';
 import type { BoxCliOptions } from '../options.js';
 import { loadToolSource, openBox } from '../setup.js';
 
-/** `pybox mcp`'s options. */
+/**
+ * `pybox mcp`'s options.
+ *
+ * @example
+ * ```ts
+ * await serveMcp({ http: '8765', sessionTimeout: 60_000, maxSessions: 4 } satisfies McpCliOptions)
+ * ```
+ */
 export type McpCliOptions = BoxCliOptions & {
   /** Serve Streamable HTTP: `true` or a port (`'0'`: any free port). */
   http?: string | true;

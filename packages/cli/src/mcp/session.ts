@@ -13,7 +13,14 @@ import type { CliBox } from '../setup.js';
 import { buildCatalog, findEntry, listCatalog, searchCatalog, type CatalogEntry } from './catalog.js';
 import { outSignature, registerFileTools } from './files.js';
 
-/** How a session behaves (from `pybox mcp`'s flags). */
+/**
+ * How a session behaves (from `pybox mcp`'s flags).
+ *
+ * @example
+ * ```ts
+ * await createMcpSession(cli, { maxOutputChars: 5_000, discovery: 'on' } satisfies McpSessionOptions)
+ * ```
+ */
 export interface McpSessionOptions {
   /** Characters of output run_python returns (head and tail kept). Default 20,000. */
   maxOutputChars?: number;
@@ -21,7 +28,16 @@ export interface McpSessionOptions {
   discovery?: 'auto' | 'on' | 'off';
 }
 
-/** A session: its MCP server and how to end it. */
+/**
+ * A session: its MCP server and how to end it.
+ *
+ * @example
+ * ```ts
+ * const session = await createMcpSession(cli)
+ * await session.server.connect(transport)
+ * transport.onclose = () => void session.close()
+ * ```
+ */
 export interface McpSession {
   server: McpServer;
   /** Closes the server and frees the box. */
