@@ -115,13 +115,21 @@ const RESERVED = new Set([
  * ```
  */
 export async function connectUpstreams(specs: ConnectSpec[], taken: Set<string>): Promise<Upstreams> {
+  // Connected at once (each spawns or reaches its server); named afterwards, in the order given.
+  const settled = await Promise.allSettled(specs.map((spec) => connectOne(spec)));
+  const connected = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const servers: UpstreamServer[] = [];
   const used = new Set(taken);
   try {
-    // Connected one after another, so that namespaces are assigned in the order given.
-    for (const spec of specs) servers.push(await connectOne(spec, used));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    for (const [i, c] of connected.entries()) {
+      const spec = specs[i]!;
+      const namespace = pickNamespace(spec.name ?? c.serverName ?? 'server', used, spec.name !== undefined);
+      servers.push({ namespace, label: c.label, client: c.client, tools: pythonNames(namespace, c.tools), ...(c.instructions ? { instructions: c.instructions } : {}) });
+    }
   } catch (e) {
-    await Promise.allSettled(servers.map((s) => s.client.close()));
+    await Promise.allSettled(connected.map((c) => c.client.close()));
     throw e;
   }
   return {
@@ -147,7 +155,16 @@ export async function connectUpstreams(specs: ConnectSpec[], taken: Set<string>)
   };
 }
 
-async function connectOne(spec: ConnectSpec, used: Set<string>): Promise<UpstreamServer> {
+/** A server reached and listed, not yet named. */
+interface Connected {
+  label: string;
+  client: Client;
+  tools: Tool[];
+  serverName?: string;
+  instructions?: string;
+}
+
+async function connectOne(spec: ConnectSpec): Promise<Connected> {
   const { Client, StdioClientTransport, StreamableHTTPClientTransport, getDefaultEnvironment } = await import('./vendor/mcp-client.js');
   const label = spec.kind === 'http' ? spec.url : [spec.command, ...spec.args].join(' ');
   const client = new Client(CLIENT_INFO);
@@ -166,18 +183,11 @@ async function connectOne(spec: ConnectSpec, used: Set<string>): Promise<Upstrea
       tools.push(...page.tools);
       cursor = page.nextCursor;
     } while (cursor);
-    const namespace = pickNamespace(spec.name ?? client.getServerVersion()?.name ?? 'server', used, spec.name !== undefined);
+    const serverName = client.getServerVersion()?.name;
     const instructions = client.getInstructions();
-    return {
-      namespace,
-      label,
-      client,
-      tools: pythonNames(namespace, tools),
-      ...(instructions ? { instructions } : {}),
-    };
+    return { label, client, tools, ...(serverName ? { serverName } : {}), ...(instructions ? { instructions } : {}) };
   } catch (e) {
     await client.close().catch(() => {});
-    if (e instanceof ConnectError) throw e;
     throw new ConnectError(`cannot connect to the MCP server ${label}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }

@@ -263,6 +263,20 @@ describe('pybox mcp --connect', () => {
     }
   });
 
+  it("names unnamed servers after themselves, one namespace each, and refuses a name Python needs", async () => {
+    const { client: two } = await mcpClient(['--connect', `node ${UPSTREAM}`, '--connect', `node ${UPSTREAM}`]);
+    try {
+      expect(textOf(await runPython(two, 'print(geo_server, geo_server_2)'))).toBe(
+        '<MCP server geo_server: lookup_city, stats, fail> <MCP server geo_server_2: lookup_city, stats, fail>',
+      );
+    } finally {
+      await two.close();
+    }
+    const reserved = await pybox(['mcp', '--connect', `json=node ${UPSTREAM}`]);
+    expect(reserved.code).toBe(2);
+    expect(reserved.stderr).toContain('cannot use "json" as a namespace');
+  });
+
   it('exits 2 when a --connect server cannot be started', async () => {
     const r = await pybox(['mcp', '--connect', `broken=node ${FIXTURES}/no-such-server.mjs`]);
     expect(r.code).toBe(2);
