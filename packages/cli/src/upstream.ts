@@ -13,7 +13,7 @@
  */
 import type { Client } from './vendor/mcp-client.js';
 import type { CallToolResult, Tool } from './vendor/mcp-server.js';
-import type { Context, JsonSchemaObject, PyBoxBase, ToolDefinition, ToolSchema } from '@pybox/node';
+import type { Context, JsonSchema, JsonSchemaObject, PyBoxBase, ToolDefinition } from '@pybox/node';
 import type { ConnectSpec } from './options.js';
 
 /**
@@ -238,7 +238,7 @@ function forwardingTool(server: UpstreamServer, t: UpstreamTool): ToolDefinition
     ...(t.tool.description ? { description: t.tool.description } : {}),
     parameters: t.tool.inputSchema as JsonSchemaObject,
     // No declared output: the server's text comes back, which the stub says.
-    outputSchema: (t.tool.outputSchema as JsonSchemaObject | undefined) ?? ({ type: 'string' } as unknown as ToolSchema),
+    outputSchema: (t.tool.outputSchema as JsonSchema | undefined) ?? { type: 'string' },
     handler: async (args) => {
       let result: CallToolResult;
       try {
