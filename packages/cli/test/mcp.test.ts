@@ -149,6 +149,16 @@ describe('pybox mcp: run_python and the file tools', () => {
     expect(relative.isError).toBe(true);
     expect(textOf(relative)).toContain('an absolute path');
   });
+  it('streams output as progress notifications when the client asks for progress', async () => {
+    const messages: string[] = [];
+    const r = await client.callTool({ name: 'run_python', arguments: { code: 'for i in range(3):\n    print("step", i)\n    await wait_ms(ms=30)' } }, undefined, {
+      onprogress: (p) => messages.push(p.message ?? ''),
+    });
+    expect(textOf(r)).toBe('step 0\nstep 1\nstep 2');
+    expect(messages.join('')).toBe('step 0\nstep 1\nstep 2\n');
+    expect(messages.length).toBeGreaterThanOrEqual(2); // the output came in parts, while the code ran
+  });
+
   it('runs concurrent calls one after the other in the session context', async () => {
     const [a, b] = await Promise.all([runPython(client, 'import asyncio\nawait asyncio.sleep(0.05)\norder = ["a"]'), runPython(client, 'order.append("b")\nprint(order)')]);
     expect(a.isError).toBeFalsy();

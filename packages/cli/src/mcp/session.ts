@@ -98,12 +98,18 @@ export async function createMcpSession(cli: CliBox, options: McpSessionOptions =
   let queue: Promise<unknown> = Promise.resolve();
   let outFiles = await outSignature(cli.box.fs);
 
-  const run = async (source: string, signal: AbortSignal): Promise<CallToolResult> => {
+  const run = async (source: string, signal: AbortSignal, progress?: (text: string) => void): Promise<CallToolResult> => {
     const calls: RunOutput['toolCalls'] = [];
     const stopListening = cli.box.onToolCall((e) => calls.push({ name: e.name, args: e.args, ok: e.ok, ...(e.ok ? {} : { error: e.error }), ms: Math.round(e.ms * 10) / 10 }));
     const streams = { stdout: '', stderr: '' };
     try {
-      const r = await code.run(source, { signal, onOutput: (stream, text) => (streams[stream] += text) });
+      const r = await code.run(source, {
+        signal,
+        onOutput: (stream, text) => {
+          streams[stream] += text;
+          progress?.(text);
+        },
+      });
       let text = r.text;
       if (r.error?.type === 'GuestCrashError') {
         // A hard stop took the context with it: the next call starts afresh.
@@ -158,8 +164,15 @@ export async function createMcpSession(cli: CliBox, options: McpSessionOptions =
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: cli.source.upstreams.servers.length > 0 },
     },
     ({ code: source }, extra) => {
+      // Output streams as progress notifications when the client asked for progress.
+      const token = extra._meta?.progressToken;
+      let step = 0;
+      const progress =
+        token === undefined
+          ? undefined
+          : (text: string) => void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: ++step, message: text } }).catch(() => {});
       // One run at a time per session: a second call waits for the first.
-      const result = queue.then(() => run(source, extra.signal));
+      const result = queue.then(() => run(source, extra.signal, progress));
       queue = result.catch(() => {});
       return result;
     },
