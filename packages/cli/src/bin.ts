@@ -122,8 +122,8 @@ try {
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {
-    const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
-    finish(ok ? EXIT_CODES.ok : EXIT_CODES.usage);
+    // --help and --version exit 0; everything else commander refuses (no command included) is a usage error.
+    finish(e.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage);
   } else {
     process.stderr.write(`pybox: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     finish(EXIT_CODES.usage);

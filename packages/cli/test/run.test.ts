@@ -143,6 +143,9 @@ describe('pybox run', () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(`Usage: pybox ${command} [options]`);
     }
+    const none = await pybox([]);
+    expect(none.code).toBe(EXIT_CODES.usage);
+    expect(none.stderr).toContain('Usage: pybox [options] [command]');
     const top = await pybox(['--help']);
     expect(top.code).toBe(0);
     expect(top.stdout).toMatch(/run \[options\] <script>[\s\S]*repl \[options\][\s\S]*mcp \[options\]/);
