@@ -1,23 +1,24 @@
-// After `tsc -b`: bundles dist/vendor/*.js (the MCP SDK and zod, re-exported) into a few files
-// with shared chunks, in place. Loading one bundled file instead of the SDK's and zod's hundreds
-// of modules halves the MCP server's start-up on this machine. The .d.ts files stay as tsc wrote them.
-import { readdirSync, renameSync, rmSync } from 'node:fs';
+// After `tsc -b`: bundles src/vendor/mcp-*.ts (the MCP SDK and zod, re-exported) into CommonJS
+// files with shared chunks in dist/vendor, and makes each file's V8 code cache. src/vendor/load.ts
+// loads them, and says why. (tsc's own dist/vendor/mcp-*.js re-exports stay unused.)
+import { execFileSync } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
 
-const vendor = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'vendor');
-const out = `${vendor}.bundle`;
-const entries = readdirSync(vendor).filter((f) => f.endsWith('.js') && !f.startsWith('chunk-'));
-const input = Object.fromEntries(entries.map((f) => [f.slice(0, -3), join(vendor, f)]));
-rmSync(out, { recursive: true, force: true });
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const sources = join(root, 'src', 'vendor');
+const vendor = join(root, 'dist', 'vendor');
+const names = readdirSync(sources).filter((f) => /^mcp-.*\.ts$/.test(f)).map((f) => f.slice(0, -3));
+for (const f of readdirSync(vendor)) if (f.endsWith('.cjs') || f.endsWith('.cache')) rmSync(join(vendor, f));
 await build({
-  input,
+  input: Object.fromEntries(names.map((n) => [n, join(sources, `${n}.ts`)])),
   platform: 'node',
   logLevel: 'warn',
-  output: { dir: out, format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'chunk-[hash].js', sourcemap: false },
+  output: { dir: vendor, format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunk-[hash].cjs' },
 });
-for (const f of readdirSync(vendor)) if (f.endsWith('.js') || f.endsWith('.js.map')) rmSync(join(vendor, f));
-for (const f of readdirSync(out)) renameSync(join(out, f), join(vendor, f));
-rmSync(out, { recursive: true });
-console.log(`bundled ${entries.join(', ')} into dist/vendor`);
+// In a fresh process, so that each cache records a clean load.
+const load = new URL('../dist/vendor/load.js', import.meta.url).href;
+execFileSync(process.execPath, ['--input-type=module', '-e', `import { writeCodeCaches } from ${JSON.stringify(load)}; writeCodeCaches(${JSON.stringify(names)});`], { stdio: 'inherit' });
+console.log(`bundled ${names.join(', ')} into dist/vendor, with code caches`);

@@ -12,6 +12,7 @@
  * A server's error (`isError`, or a JSON-RPC error) raises a Python exception.
  */
 import type { Client } from './vendor/mcp-client.js';
+import { mcpClientSdk } from './vendor/load.js';
 import type { CallToolResult, Tool } from './vendor/mcp-server.js';
 import type { Context, JsonSchema, JsonSchemaObject, PyBoxBase, ToolDefinition } from '@pybox/node';
 import type { ConnectSpec } from './options.js';
@@ -165,7 +166,7 @@ interface Connected {
 }
 
 async function connectOne(spec: ConnectSpec): Promise<Connected> {
-  const { Client, StdioClientTransport, StreamableHTTPClientTransport, getDefaultEnvironment } = await import('./vendor/mcp-client.js');
+  const { Client, StdioClientTransport, StreamableHTTPClientTransport, getDefaultEnvironment } = mcpClientSdk();
   const label = spec.kind === 'http' ? spec.url : [spec.command, ...spec.args].join(' ');
   const client = new Client(CLIENT_INFO);
   try {

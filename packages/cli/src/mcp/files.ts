@@ -5,7 +5,10 @@
  * reason, never a protocol error.
  */
 import type { BoxFileSystem } from '@pybox/node';
-import { ResourceTemplate, z, type CallToolResult, type McpServer } from '../vendor/mcp-server.js';
+import { mcpServerSdk } from '../vendor/load.js';
+import type { CallToolResult, McpServer } from '../vendor/mcp-server.js';
+
+const { ResourceTemplate, z } = mcpServerSdk();
 
 /** Largest file `read_file` returns (larger ones: read a part in run_python). */
 export const MAX_READ_BYTES = 1024 * 1024;

@@ -10,8 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { StreamableHTTPServerTransport } from '../vendor/mcp-http.js';
-import { isInitializeRequest } from '../vendor/mcp-server.js';
+import { mcpHttpSdk, mcpServerSdk } from '../vendor/load.js';
+import type { StreamableHTTPServerTransport } from '../vendor/mcp-http.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { openBox, type ToolSource } from '../setup.js';
 import type { McpCliOptions } from './serve.js';
@@ -91,11 +91,11 @@ export async function serveHttp(options: McpCliOptions, sourcePromise: Promise<T
     if (req.method !== 'POST') return reply(res, 400, 'send initialize first (POST /mcp without a session id)');
     const body = await readJson(req, res);
     if (body === undefined) return;
-    if (!isInitializeRequest(body)) return reply(res, 400, 'no session: the first request must be initialize');
+    if (!mcpServerSdk().isInitializeRequest(body)) return reply(res, 400, 'no session: the first request must be initialize');
     if (sessions.size >= maxSessions) return reply(res, 503, `${maxSessions} sessions are open: close one (DELETE /mcp) or retry later`);
     const cli = await openBox(options, source);
     const session = await createMcpSession(cli, sessionOptions(options));
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+    const transport: StreamableHTTPServerTransport = new (mcpHttpSdk().StreamableHTTPServerTransport)({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (newId) => {
         sessions.set(newId, { transport, session });

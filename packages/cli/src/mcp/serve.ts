@@ -54,10 +54,7 @@ export async function serveMcp(options: McpCliOptions): Promise<number | undefin
   // The guest boots on a worker thread, but reading and compiling it, and starting the thread, are
   // main-thread work: load the SDK (a blocking evaluation of ~1 MB of code) once the thread exists.
   await workerStarted(firstBox);
-  const [{ StdioServerTransport }, { createMcpSession }] = await Promise.all([
-    import('../vendor/mcp-server.js'),
-    import('./session.js'),
-  ]);
+  const [{ mcpServerSdk }, { createMcpSession }] = await Promise.all([import('../vendor/load.js'), import('./session.js')]);
   let cli;
   try {
     cli = await firstBox;
@@ -67,7 +64,7 @@ export async function serveMcp(options: McpCliOptions): Promise<number | undefin
     return EXIT_CODES.usage;
   }
   const session = await createMcpSession(cli, sessionOptions(options));
-  const transport = new StdioServerTransport();
+  const transport = new (mcpServerSdk().StdioServerTransport)();
   return new Promise<number>((resolve) => {
     let ended = false;
     const end = async () => {

@@ -8,7 +8,8 @@
  */
 import { codeTool, codeToolDescription, cut, type CodeTool } from '@pybox/agent';
 import type { Context } from '@pybox/node';
-import { McpServer, z, type CallToolResult } from '../vendor/mcp-server.js';
+import { mcpServerSdk } from '../vendor/load.js';
+import type { CallToolResult, McpServer } from '../vendor/mcp-server.js';
 import type { CliBox } from '../setup.js';
 import { buildCatalog, findEntry, listCatalog, searchCatalog, type CatalogEntry } from './catalog.js';
 import { outSignature, registerFileTools } from './files.js';
@@ -48,6 +49,9 @@ const SERVER_INFO = { name: 'pybox', version: '0.1.0' };
 const DISCOVERY_TOOLS = 25;
 const DISCOVERY_CHARS = 15_000;
 
+const sdk = mcpServerSdk();
+const { z } = sdk;
+
 const toolCallShape = z.object({
   name: z.string(),
   args: z.record(z.string(), z.unknown()),
@@ -67,7 +71,17 @@ const runOutput = {
   toolCalls: z.array(toolCallShape).describe('the calls the code made (their results stay in the sandbox unless printed)'),
   durationMs: z.number(),
 };
-type RunOutput = z.infer<z.ZodObject<typeof runOutput>>;
+/** `structuredContent` of run_python, as {@link runOutput} describes it. */
+type RunOutput = {
+  ok: boolean;
+  stdout: string;
+  stderr: string;
+  value?: unknown;
+  repr?: string;
+  error?: { type: string; message: string; traceback: string };
+  toolCalls: { name: string; args: Record<string, unknown>; ok: boolean; error?: { type: string; message: string }; ms: number }[];
+  durationMs: number;
+};
 
 /**
  * Opens a session on a box: creates its context and registers the tools.
@@ -86,7 +100,7 @@ export async function createMcpSession(cli: CliBox, options: McpSessionOptions =
   const discovery =
     options.discovery === 'on' || (options.discovery !== 'off' && (catalog.length > DISCOVERY_TOOLS || fullStubs.length > DISCOVERY_CHARS));
 
-  const server = new McpServer(SERVER_INFO, {
+  const server = new sdk.McpServer(SERVER_INFO, {
     capabilities: { tools: {}, resources: { listChanged: true } },
     instructions:
       'Run Python in a persistent sandbox with run_python: state persists between calls, and only what the code prints comes back.' +
