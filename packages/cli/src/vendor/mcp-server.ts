@@ -1,8 +1,8 @@
 /**
  * The MCP SDK server parts `pybox mcp` uses, and the zod it takes schemas
- * in. `pnpm build` bundles this module (scripts/bundle-sdk.mjs): one file
- * loads in about half the time of the SDK's hundreds of modules, and the
- * time before the first `tools/list` answer is mostly this load.
+ * in: the entry of the bundle `pnpm build` makes (scripts/bundle-sdk.mjs).
+ * Code loads it through `mcpServerSdk()` of load.ts; only its types are
+ * imported directly.
  */
 export { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 export { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
