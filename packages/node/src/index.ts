@@ -59,6 +59,13 @@ export {
   type PyBoxBase,
   type PyBoxOptions,
   type ToolDefinition,
+  type ToolsInput,
+  type ToolCallEvent,
+  type AiSdkTool,
+  type AiSdkSchema,
+  type JsonSchema,
+  type ResultSchema,
+  type ToolSchema,
 } from '@pybox/core';
 export type { MountMode, MountSpec } from './host-mount/index.js';
 
