@@ -41,7 +41,7 @@ installErrorTransfer();
 
 /** How much longer than its time limit an exec may keep the worker busy before a hard stop. */
 const HARD_STOP_GRACE_MS = 2000;
-/** How long an interrupted exec may keep the worker busy before a hard stop (no SharedArrayBuffer). */
+/** How long an interrupted exec may keep the worker busy before a hard stop (no SharedArrayBuffer, or a long builtin). */
 const INTERRUPT_GRACE_MS = 500;
 
 /**
@@ -352,7 +352,8 @@ export class WorkerHost implements EngineHost {
   /** Asks running code to stop: through the shared flag when there is one, else by the watchdog. */
   private requestStop(): void {
     if (this.interruptFlag) Atomics.store(this.interruptFlag, 0, 1); // reaches CPU-bound code too
-    else if (this.running.size > 0) this.interruptedAt = performance.now();
+    // A long builtin never sees the flag: the watchdog stops it hard after the grace, with or without one.
+    if (this.running.size > 0) this.interruptedAt ||= performance.now();
   }
 
   set(ctx: number, name: string, value: unknown): Promise<void> {
