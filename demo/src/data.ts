@@ -33,17 +33,25 @@ export const UNITS_SOLD: Record<string, number[]> = {
   't-chai': [40, 65, 88],
 };
 
-/** What the box's filesystem holds before the first run. */
+/** What the box's filesystem holds before the first run (these survive a hard stop). */
 export const SEED_FILES: Record<string, string> = {
   '/data/config.json': JSON.stringify({ quarter: '2025-Q1', categories: ['coffee', 'tea'], months: MONTHS }, null, 2) + '\n',
   '/data/targets.csv': [
-    'product_id,month,target_units',
-    'c-espresso,2025-03,140',
-    'c-filter,2025-03,100',
-    'c-coldbrew,2025-03,30',
-    't-sencha,2025-03,75',
-    't-earlgrey,2025-03,100',
-    't-chai,2025-03,80',
+    'product_id,quarter,target_units',
+    'c-espresso,2025-Q1,400',
+    'c-filter,2025-Q1,300',
+    'c-coldbrew,2025-Q1,90',
+    't-sencha,2025-Q1,180',
+    't-earlgrey,2025-Q1,320',
+    't-chai,2025-Q1,150',
+    '',
+  ].join('\n'),
+  '/data/notes/README.md': [
+    '# The shop\'s data',
+    '',
+    '- `config.json`: the quarter, its months and the product categories.',
+    '- `targets.csv`: units each product should sell in the quarter.',
+    '- Sales come from the `get_sales(product_id, month)` tool, the catalogue from `list_products(category)`.',
     '',
   ].join('\n'),
 };
