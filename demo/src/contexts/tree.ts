@@ -18,8 +18,8 @@ export interface Binding {
   name: string;
   /** JSON of the value, or the repr when the value is not JSON (a module, a function...). */
   shown: string;
-  /** Whether it comes from a parent (live: the parent's current value). */
-  inherited: boolean;
+  /** The ancestor it comes from (live: that context's current value), or null for the context's own names. */
+  from: string | null;
 }
 
 /**
@@ -133,12 +133,16 @@ export class ContextTree {
   /** The names `entry` defines and those it inherits (not shadowed), with their current values. */
   async bindings(entry: ContextEntry): Promise<Binding[]> {
     const own = (await entry.ctx.names()).sort();
-    const inherited: string[] = [];
+    const seen = new Set(own);
+    const inherited: { name: string; from: string }[] = [];
     for (let p = entry.parent; p; p = p.parent) {
-      for (const name of await p.ctx.names()) if (!own.includes(name) && !inherited.includes(name)) inherited.push(name);
+      for (const name of (await p.ctx.names()).sort()) {
+        if (!seen.has(name)) inherited.push({ name, from: p.name });
+        seen.add(name);
+      }
     }
-    const show = async (name: string, isInherited: boolean): Promise<Binding> => ({ name, shown: await shownValue(entry.ctx, name), inherited: isInherited });
-    return Promise.all([...own.map((n) => show(n, false)), ...inherited.sort().map((n) => show(n, true))]);
+    const show = async (name: string, from: string | null): Promise<Binding> => ({ name, shown: await shownValue(entry.ctx, name), from });
+    return Promise.all([...own.map((n) => show(n, null)), ...inherited.map((b) => show(b.name, b.from))]);
   }
 
   private async add(name: string, parent: ContextEntry | null): Promise<ContextEntry> {

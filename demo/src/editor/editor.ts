@@ -110,6 +110,8 @@ function baseExtensions(options: EditorOptions): Extension[] {
     highlightSelectionMatches(),
     syntaxHighlighting(classHighlighter),
     python(),
+    // Long lines wrap, so that no code is hidden at any width.
+    EditorView.lineWrapping,
     Prec.highest(
       keymap.of([
         { key: 'Mod-Enter', preventDefault: true, run: () => (options.onRun(), true) },

@@ -33,35 +33,48 @@ export function isIsolated(): boolean {
 }
 
 /**
- * The box and what goes with it.
+ * The box and what goes with it. It exists before Python does (so that the
+ * page can be built while the guest downloads); `boot()` starts Python.
  *
  * @example
  * ```ts
- * const sandbox = await Sandbox.start(assets, DEFAULT_LIMITS)
+ * const sandbox = new Sandbox(DEFAULT_LIMITS)
+ * await sandbox.boot(assets)
  * const ctx = await sandbox.box.createContext()
  * ```
  */
 export class Sandbox {
-  private detach: () => void;
+  /** Every tool call, live. Outlives restarts. */
+  readonly feed = new ToolCallFeed();
+  private readonly tools: ToolDefinition[] = this.feed.wrap(createTools());
+  private current: PyBox | null = null;
+  private assets: AssetUrls | null = null;
+  private detach: () => void = () => {};
   private readonly busyListeners = new Set<(busy: boolean) => void>();
   private running = false;
 
-  private constructor(
-    /** Every tool call, live. Outlives restarts. */
-    readonly feed: ToolCallFeed,
-    private readonly tools: ToolDefinition[],
-    private readonly assets: AssetUrls,
-    public box: PyBox,
-    public limits: PageLimits,
-  ) {
-    this.detach = feed.attach(box);
-  }
+  constructor(public limits: PageLimits) {}
 
   /** Starts Python with the demo's tools and seed files. */
-  static async start(assets: AssetUrls, limits: PageLimits): Promise<Sandbox> {
-    const feed = new ToolCallFeed();
-    const tools = feed.wrap(createTools());
-    return new Sandbox(feed, tools, assets, await createBox(assets, limits, SEED_FILES, tools), limits);
+  async boot(assets: AssetUrls): Promise<void> {
+    this.assets = assets;
+    this.use(await createBox(assets, this.limits, SEED_FILES, this.tools));
+  }
+
+  /** The box (once booted). */
+  get box(): PyBox {
+    if (!this.current) throw new Error('Python has not started yet');
+    return this.current;
+  }
+
+  /** Whether Python is up. */
+  get ready(): boolean {
+    return this.current !== null;
+  }
+
+  /** The tools' Python stubs, as the model reads them. */
+  describeTools(): string {
+    return this.box.describeTools();
   }
 
   /** Whether a run is going. */
@@ -95,11 +108,16 @@ export class Sandbox {
    * and /tmp are carried over; contexts (variables) are not.
    */
   async restart(limits: PageLimits, files: Record<string, Uint8Array>): Promise<void> {
-    const box = await createBox(this.assets, limits, files, this.tools);
-    this.detach();
-    await this.box.close();
-    this.box = box;
+    const box = await createBox(this.assets!, limits, files, this.tools);
+    const old = this.current;
+    this.use(box);
     this.limits = limits;
+    await old?.close();
+  }
+
+  private use(box: PyBox): void {
+    this.detach();
+    this.current = box;
     this.detach = this.feed.attach(box);
   }
 
