@@ -1,4 +1,21 @@
+import { statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vite';
+
+/**
+ * The guest's file sizes, for the loading bar: a server that compresses on
+ * the fly sends no Content-Length, and the bar counts decoded bytes anyway.
+ */
+const require = createRequire(import.meta.url);
+const guestSizes = Object.fromEntries(
+  ['pybox.wasm', 'python313.zip', 'pybox.image'].map((name) => {
+    try {
+      return [name, statSync(require.resolve(`@pybox/core/wasm/${name}`, { paths: [new URL('./demo', import.meta.url).pathname] })).size];
+    } catch {
+      return [name, 0]; // not built yet: the bar falls back to Content-Length
+    }
+  }),
+);
 
 /**
  * Cross-origin isolation gives the page SharedArrayBuffer, which PyBox uses
@@ -30,6 +47,7 @@ export default defineConfig({
     // The guest is ~22 MB of assets; the page's own code is what this warning is about.
     chunkSizeWarningLimit: 1024,
   },
+  define: { __GUEST_SIZES__: JSON.stringify(guestSizes) },
   worker: { format: 'es' },
   server: { headers: isolation, port: Number(process.env.DEMO_PORT ?? 5173) },
   preview: { headers: isolation },

@@ -110,10 +110,14 @@ export class Conversation {
           break;
         }
         const final = event.toolCalls.length === 0;
-        el.dataset.testid = final ? 'answer' : 'model-text';
-        el.classList.toggle('answer', final);
         renderMarkdown(el, event.text);
-        if (final) el.prepend(h('span', { class: 'who', text: 'Answer' }));
+        if (final) {
+          // The answer: a labelled box; the label stays out of the answer's own text.
+          el.dataset.testid = 'answer';
+          const box = h('div', { class: 'answer' }, h('span', { class: 'who', text: 'Answer' }));
+          el.before(box);
+          box.append(el);
+        } else el.dataset.testid = 'model-text';
         break;
       }
       case 'invalid_call':

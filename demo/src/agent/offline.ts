@@ -173,7 +173,9 @@ for pid, months in ranking:
       (state) => {
         const error = failed(state);
         if (error) return `The code failed: ${firstLine(error.content)}`;
-        const rows = (state.results[0]?.content ?? '').split('\n').slice(1);
+        // The ranking starts after its header line (stderr noise, if any, comes before it).
+        const lines = (state.results[0]?.content ?? '').split('\n');
+        const rows = lines.slice(lines.findIndex((l) => l.startsWith('product ')) + 1);
         const top = /^(.+?)\s{2,}([\d,.]+)\s+(.*)$/.exec(rows[0] ?? '');
         if (!top) return 'I could not read the ranking the code printed.';
         return `**${top[1]}** earned the most in Q1: ${top[2]}, by month ${top[3]!.trim().split(/\s+/).join(', ')}. The full ranking is in the step's output above.`;

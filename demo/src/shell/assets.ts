@@ -16,9 +16,9 @@ export interface Progress {
 }
 
 const FILES = [
-  { key: 'wasm', url: wasmUrl, type: 'application/wasm' },
-  { key: 'stdlib', url: stdlibUrl, type: 'application/zip' },
-  { key: 'image', url: imageUrl, type: 'application/octet-stream' },
+  { key: 'wasm', name: 'pybox.wasm', url: wasmUrl, type: 'application/wasm' },
+  { key: 'stdlib', name: 'python313.zip', url: stdlibUrl, type: 'application/zip' },
+  { key: 'image', name: 'pybox.image', url: imageUrl, type: 'application/octet-stream' },
 ] as const;
 
 /**
@@ -40,8 +40,9 @@ export async function downloadGuest(onProgress: (p: Progress) => void): Promise<
     FILES.map(async (file, i) => {
       const response = await fetch(file.url);
       if (!response.ok || !response.body) throw new Error(`could not download ${file.url}: HTTP ${response.status}`);
-      // Content-Length is the encoded size; a compressing server makes it a lower bound only.
-      totals[i] = Number(response.headers.get('content-length') ?? 0);
+      // The size known at build time, else Content-Length (absent when the server compresses on the fly).
+      const encoded = response.headers.get('content-encoding');
+      totals[i] = __GUEST_SIZES__[file.name] || (encoded ? 0 : Number(response.headers.get('content-length') ?? 0));
       const chunks: Uint8Array[] = [];
       const reader = response.body.getReader();
       for (;;) {
