@@ -38,6 +38,8 @@ export class FilePanel {
   private readonly error: HTMLElement;
   private readonly fileInput: HTMLInputElement;
   private nameMode: NameMode | null = null;
+  /** Folders of the last listing (null before the first: the seed folders start closed). */
+  private seenDirs: Set<string> | null = null;
 
   constructor(
     private readonly root: HTMLElement,
@@ -73,6 +75,7 @@ export class FilePanel {
         this.again = false;
         try {
           this.trees = await Promise.all(ROOTS.map((r) => listTree(this.fs(), r)));
+          this.openNewFolders();
           this.renderTree();
           if (this.selected && !this.editing) await this.showViewer();
         } catch (e) {
@@ -86,6 +89,19 @@ export class FilePanel {
   }
 
   // ---- the tree -------------------------------------------------------------------
+
+  /** Folders that appeared since the last listing open, so that what code writes into them shows. */
+  private openNewFolders(): void {
+    const dirs: string[] = [];
+    const walk = (n: FsNode | null) => {
+      if (n?.kind !== 'dir') return;
+      dirs.push(n.path);
+      n.children!.forEach(walk);
+    };
+    this.trees.forEach(walk);
+    if (this.seenDirs) for (const d of dirs) if (!this.seenDirs.has(d)) this.expanded.add(d);
+    this.seenDirs = new Set(dirs);
+  }
 
   private renderTree(): void {
     this.tree.replaceChildren(
