@@ -21,7 +21,7 @@ async function dropFile(page: Page, target: string, name: string, text: string):
   );
   const row = fileRow(page, target);
   await row.dispatchEvent('dragover', { dataTransfer: transfer });
-  await expect(page.getByTestId('files-target')).toHaveText(`drop to ${target}`);
+  await expect(page.getByTestId('files-target')).toHaveText(`Drop to ${target}`);
   await row.dispatchEvent('drop', { dataTransfer: transfer });
 }
 

@@ -22,6 +22,8 @@ export interface OfflineTask {
   id: string;
   /** The task as the suggestion button writes it. */
   prompt: string;
+  /** The suggestion button's short label. */
+  label: string;
   /** Whether a typed task means this one. */
   matches: RegExp;
   turns: OfflineTurn[];
@@ -36,6 +38,7 @@ const firstLine = (text: string) => text.split('\n').find((l) => /Error|Exceptio
 export const OFFLINE_TASKS: OfflineTask[] = [
   {
     id: 'q1',
+    label: 'Q1 targets',
     prompt: Q1_PROMPT,
     matches: /\bq1\b.*target|missed.*target|target.*\bq1\b/i,
     turns: [
@@ -116,6 +119,7 @@ for path in ["/out/q1.md", "/out/q1_chart.svg"]:
   },
   {
     id: 'trend',
+    label: 'Jan → Mar trend',
     prompt: 'Which of the lines that missed improved from January to March?',
     matches: /improv|trend|january|from jan/i,
     turns: [
@@ -150,6 +154,7 @@ for r in missed:
   },
   {
     id: 'revenue',
+    label: 'Revenue',
     prompt: 'Which product earned the most revenue in Q1, and how did each month go?',
     matches: /revenue|best[- ]sell|earned|most money/i,
     turns: [
@@ -184,6 +189,7 @@ for pid, months in ranking:
   },
   {
     id: 'forecast',
+    label: 'Forecast (slow tool)',
     prompt: "Forecast next month's demand for the coffee line.",
     matches: /forecast|next month|demand/i,
     turns: [
@@ -206,6 +212,7 @@ for p, f in zip(coffee, forecasts):
   },
   {
     id: 'send',
+    label: 'Send the report',
     prompt: 'Send the Q1 report to the team.',
     matches: /send|e-?mail|share/i,
     turns: [

@@ -90,6 +90,7 @@ export class AgentPanel {
     }
     this.showSettingsError('');
     const task = [asked, ...this.notes].join('\n\n');
+    byTestId('agent-intro', this.root).hidden = true;
     this.conversation.startTask(asked, model.name);
     if (isNarrow()) this.conversation.el.lastElementChild?.scrollIntoView({ block: 'start', behavior: 'smooth' });
     this.task.value = '';
@@ -133,15 +134,17 @@ export class AgentPanel {
     this.runButton.textContent = following ? 'Send follow-up' : 'Run task';
     this.newButton.disabled = this.runner.busy || !following;
     byTestId('task-label', this.root).textContent = following ? 'Follow-up task (same conversation, same context)' : 'Task';
+    byTestId('agent-intro', this.root).hidden = following;
   }
 
   private renderSuggestions(): void {
     byTestId('suggestions', this.root).replaceChildren(
+      h('span', { class: 'muted small', text: 'Try:' }),
       ...OFFLINE_TASKS.map((t) =>
-        button(t.prompt, () => {
+        button(t.label, () => {
           this.task.value = t.prompt;
           this.task.focus();
-        }, { class: 'chip', testid: `suggestion-${t.id}` }),
+        }, { class: 'chip', testid: `suggestion-${t.id}`, title: t.prompt }),
       ),
     );
   }

@@ -267,7 +267,7 @@ export class FilePanel {
     byTestId<HTMLButtonElement>('file-rename', this.root).disabled = !node || isRoot;
     byTestId<HTMLButtonElement>('file-delete', this.root).disabled = !node || isRoot;
     byTestId<HTMLButtonElement>('file-download', this.root).disabled = node?.kind !== 'file';
-    byTestId('files-target', this.root).textContent = `to ${this.targetDir()}`;
+    byTestId('files-target', this.root).textContent = `Uploads, drops and new files go to ${this.targetDir()}.`;
   }
 
   private openNameForm(mode: NameMode): void {
@@ -358,7 +358,7 @@ export class FilePanel {
       e.preventDefault();
       e.dataTransfer.dropEffect = 'copy';
       zone.classList.add('dropping');
-      byTestId('files-target', this.root).textContent = `drop to ${folderAt(e)}`;
+      byTestId('files-target', this.root).textContent = `Drop to ${folderAt(e)}`;
     });
     zone.addEventListener('dragleave', (e) => {
       if (!zone.contains(e.relatedTarget as Node)) {
