@@ -110,12 +110,13 @@ test('the viewer shows JSON pretty, a binary file as its size and a hex head, an
   await expect(page.getByTestId('result-value')).toHaveText("b'\\x89PNG\\r\\n\\x1a\\n'");
 });
 
-test('files the code writes appear in the tree while the run waits on a tool @plain', async ({ page }) => {
+test('files the code writes, and what it printed, show while the run waits on a tool @plain', async ({ page }) => {
   await openPlayground(page);
-  await setEditorCode(page, 'open("/out/during.txt", "w").write("written before the wait")\nforecast = await forecast_demand("c-espresso")\nopen("/out/after.txt", "w").write(str(forecast))');
+  await setEditorCode(page, 'open("/out/during.txt", "w").write("written before the wait")\nprint("waiting for the forecast")\nforecast = await forecast_demand("c-espresso")\nopen("/out/after.txt", "w").write(str(forecast))');
   await page.getByTestId('run').click();
   await expect(page.locator('[data-testid="tool-call"][data-status="pending"]')).toHaveCount(1);
   await expect(fileRow(page, '/out/during.txt')).toBeVisible();
+  await expect(page.getByTestId('output')).toHaveText('waiting for the forecast\n');
   await expect(fileRow(page, '/out/after.txt')).toHaveCount(0);
   await expect(page.getByTestId('result-kind')).toHaveText('ok');
   await expect(fileRow(page, '/out/after.txt')).toBeVisible();

@@ -35,6 +35,8 @@ test('at 1280×800 the agent panel mid-task fits with nothing clipped; a tool ca
   await openPlayground(page);
   await midTask(page);
   expect(await overflowing(page)).toEqual([]);
+  // The follow-up from its start: the task, the model's words, the code, the calls still waiting.
+  await page.getByTestId('user-task').last().evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await page.screenshot({ path: info.outputPath('desktop-1280x800-mid-task.png') });
   if (process.env.DOCS_SCREENSHOT) {
     await page.screenshot({ path: fileURLToPath(new URL('../docs/playground.png', import.meta.url)) });

@@ -25,10 +25,10 @@ export interface ModelSettings {
 
 /** What each kind is called in the picker, and its defaults (as in the official SDKs). */
 export const MODEL_KINDS: Record<ModelKind, { label: string; defaults?: Omit<EndpointSettings, 'apiKey'> }> = {
-  offline: { label: 'Offline agent (no key needed)' },
-  anthropic: { label: 'Anthropic (Messages API)', defaults: { baseURL: 'https://api.anthropic.com', model: 'claude-sonnet-4-5' } },
-  'openai-chat': { label: 'OpenAI-compatible (Chat Completions)', defaults: { baseURL: 'https://api.openai.com/v1', model: 'gpt-4.1' } },
-  'openai-responses': { label: 'OpenAI (Responses API)', defaults: { baseURL: 'https://api.openai.com/v1', model: 'gpt-4.1' } },
+  offline: { label: 'Offline agent (no key)' },
+  anthropic: { label: 'Anthropic (Messages)', defaults: { baseURL: 'https://api.anthropic.com', model: 'claude-sonnet-4-5' } },
+  'openai-chat': { label: 'OpenAI-compatible (Chat)', defaults: { baseURL: 'https://api.openai.com/v1', model: 'gpt-4.1' } },
+  'openai-responses': { label: 'OpenAI (Responses)', defaults: { baseURL: 'https://api.openai.com/v1', model: 'gpt-4.1' } },
 };
 
 const STORAGE_KEY = 'pybox-playground:model';
