@@ -8,7 +8,7 @@
  */
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { expect, openPlayground, runInEditor, test, type Page } from './fixtures.js';
+import { expect, fileRow, openPlayground, runInEditor, test, type Page } from './fixtures.js';
 
 /** Elements whose content is wider than their box (clipped text), except scrollers meant to scroll. */
 async function overflowing(page: Page): Promise<string[]> {
@@ -35,6 +35,9 @@ test('at 1280×800 the agent panel mid-task fits with nothing clipped; a tool ca
   await openPlayground(page);
   await midTask(page);
   expect(await overflowing(page)).toEqual([]);
+  // The report of the first task, opened while the follow-up waits on its tools (the box serves both).
+  await fileRow(page, '/out/q1.md').click();
+  await expect(page.getByTestId('file-markdown').locator('tbody tr')).toHaveCount(3);
   // The follow-up from its start: the task, the model's words, the code, the calls still waiting.
   await page.getByTestId('user-task').last().evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await page.screenshot({ path: info.outputPath('desktop-1280x800-mid-task.png') });
