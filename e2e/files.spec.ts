@@ -12,7 +12,7 @@ const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAIAAAB7QOjdAAAAEElEQVR
 
 async function dropFile(page: Page, target: string, name: string, text: string): Promise<void> {
   const transfer = await page.evaluateHandle(
-    ([n, t]) => {
+    ([n, t]: readonly [string, string]) => {
       const dt = new DataTransfer();
       dt.items.add(new File([t], n, { type: 'text/plain' }));
       return dt;

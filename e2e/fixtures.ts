@@ -16,7 +16,7 @@ export const test = base.extend<{ pageErrors: Error[] }>({
     { auto: true },
   ],
 });
-export { expect };
+export { expect, type Page };
 
 /** Opens the playground and waits until Python is ready. */
 export async function openPlayground(page: Page, path = '/'): Promise<void> {

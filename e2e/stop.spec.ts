@@ -6,7 +6,7 @@
  */
 import { expect, fileRow, openPlayground, runInEditor, test, type Page } from './fixtures.js';
 
-const isolated = (page: Page) => page.getByTestId('mode').getAttribute('data-isolated').then((v) => v === 'true');
+const isolated = (page: Page) => page.getByTestId('mode').getAttribute('data-isolated').then((v: string | null) => v === 'true');
 
 /** Sets limits in the Limits tab and applies them. */
 async function setLimits(page: Page, limits: { timeout?: string; wall?: string; memory?: string }): Promise<string> {

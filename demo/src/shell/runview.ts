@@ -4,7 +4,7 @@
  * (the value's repr, or the exception).
  */
 import type { ToolCall } from '../tools.js';
-import { button, formatMs, h, preview } from './dom.js';
+import { formatMs, h, preview } from './dom.js';
 
 /**
  * A live list of tool calls: each shows `name(args)`, its state and time,
@@ -167,16 +167,13 @@ export function showOutcome(el: HTMLElement, r: RunOutcome): void {
 }
 
 /**
- * A pending placeholder for the result while a run goes, with its own Stop.
+ * A pending placeholder for the result while a run goes.
  *
  * @example
  * ```ts
  * showRunning(resultEl)
  * ```
  */
-export function showRunning(el: HTMLElement, onStop?: () => void): void {
-  el.replaceChildren(
-    h('span', { class: 'badge pending', text: 'running' }),
-    ...(onStop ? [button('Stop', onStop, { class: 'small' })] : []),
-  );
+export function showRunning(el: HTMLElement): void {
+  el.replaceChildren(h('span', { class: 'badge pending', text: 'running' }));
 }
