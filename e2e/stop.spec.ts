@@ -35,6 +35,7 @@ test('the page says which mode it is in and what Stop can do there @plain', asyn
   const expectIsolated = info.project.name === 'isolated';
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(expectIsolated);
   await expect(page.getByTestId('mode')).toHaveText(expectIsolated ? 'cross-origin isolated' : 'not isolated');
+  await expect(page.getByTestId('mode-note')).toHaveText(expectIsolated ? 'Stop interrupts Python in place (see Limits)' : 'Stop ends busy code by restarting Python (see Limits)');
   await page.getByTestId('tab-limits').click();
   await expect(page.getByTestId('stop-mode')).toContainText(
     expectIsolated ? 'Stop interrupts running Python within a millisecond, and the context keeps its variables' : 'code that keeps the CPU busy is ended by a hard stop',

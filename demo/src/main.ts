@@ -30,6 +30,7 @@ mode.textContent = stopMode(isolated).badge;
 mode.title = stopMode(isolated).detail;
 mode.classList.add(isolated ? 'isolated' : 'plain');
 mode.dataset.isolated = String(isolated);
+byTestId('mode-note').textContent = `${stopMode(isolated).short} (see Limits)`;
 bindTabs();
 
 // 1. The page, ready to be looked at while Python downloads.

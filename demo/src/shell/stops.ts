@@ -11,15 +11,17 @@
  * badge.textContent = stopMode(isIsolated()).badge
  * ```
  */
-export function stopMode(isolated: boolean): { badge: string; detail: string } {
+export function stopMode(isolated: boolean): { badge: string; short: string; detail: string } {
   return isolated
     ? {
         badge: 'cross-origin isolated',
+        short: 'Stop interrupts Python in place',
         detail:
           'This page is cross-origin isolated (COOP/COEP headers), so PyBox has SharedArrayBuffer: Stop interrupts running Python within a millisecond, and the context keeps its variables. Only a long builtin (one C call, such as sum(range(10**13))) needs a hard stop.',
       }
     : {
         badge: 'not isolated',
+        short: 'Stop ends busy code by restarting Python',
         detail:
           'This page is served without COOP/COEP headers, so there is no SharedArrayBuffer: Stop ends tool waits at once, but code that keeps the CPU busy is ended by a hard stop: Python restarts, the contexts and the files written since it started are lost.',
       };
