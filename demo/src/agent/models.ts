@@ -23,7 +23,14 @@ export interface ModelSettings {
   endpoints: Record<Exclude<ModelKind, 'offline'>, EndpointSettings>;
 }
 
-/** What each kind is called in the picker, and its defaults (as in the official SDKs). */
+/**
+ * What each kind is called in the picker, and its defaults (as in the official SDKs).
+ *
+ * @example
+ * ```ts
+ * MODEL_KINDS.anthropic.defaults?.baseURL // 'https://api.anthropic.com'
+ * ```
+ */
 export const MODEL_KINDS: Record<ModelKind, { label: string; defaults?: Omit<EndpointSettings, 'apiKey'> }> = {
   offline: { label: 'Offline agent (no key)' },
   anthropic: { label: 'Anthropic (Messages)', defaults: { baseURL: 'https://api.anthropic.com', model: 'claude-sonnet-4-5' } },

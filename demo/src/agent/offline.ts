@@ -34,7 +34,14 @@ const Q1_PROMPT = 'Which product lines missed their Q1 target, and by how much? 
 const failed = (state: TaskState) => state.results.find((r) => r.isError);
 const firstLine = (text: string) => text.split('\n').find((l) => /Error|Exception/.test(l)) ?? text.split('\n')[0] ?? '';
 
-/** The tasks, the default (Q1) first. */
+/**
+ * The tasks, the default (Q1) first.
+ *
+ * @example
+ * ```ts
+ * taskBox.value = OFFLINE_TASKS[0].prompt
+ * ```
+ */
 export const OFFLINE_TASKS: OfflineTask[] = [
   {
     id: 'q1',
@@ -235,7 +242,14 @@ print(receipt)`,
   },
 ];
 
-/** The answer to a task the offline agent has no script for. */
+/**
+ * The answer to a task the offline agent has no script for.
+ *
+ * @example
+ * ```ts
+ * if (result.text === UNKNOWN_TASK_ANSWER) suggestEndpoints()
+ * ```
+ */
 export const UNKNOWN_TASK_ANSWER = [
   "I'm the offline demo agent: I replay prepared turns for a few tasks, so I can't take on this one. Try one of these:",
   '',

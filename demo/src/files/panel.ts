@@ -9,7 +9,14 @@ import { button, byTestId, formatBytes, h } from '../shell/dom.js';
 import { renderMarkdown } from '../shell/markdown.js';
 import { filePaths, hexHead, joinPath, listTree, mimeOf, movePath, nameProblem, viewOf, type FsNode } from './fs.js';
 
-/** The folders the tree shows. */
+/**
+ * The folders the tree shows.
+ *
+ * @example
+ * ```ts
+ * for (const root of ROOTS) await listTree(box.fs, root)
+ * ```
+ */
 export const ROOTS = ['/data', '/out', '/tmp'];
 
 type NameMode = { kind: 'new-file' | 'new-folder'; dir: string } | { kind: 'rename'; path: string };

@@ -16,7 +16,14 @@ export interface PageLimits {
   memoryBytes: number;
 }
 
-/** What the page starts with. */
+/**
+ * What the page starts with.
+ *
+ * @example
+ * ```ts
+ * const sandbox = new Sandbox({ ...DEFAULT_LIMITS, timeoutMs: 2_000 })
+ * ```
+ */
 export const DEFAULT_LIMITS: PageLimits = { timeoutMs: 10_000, wallTimeoutMs: 60_000, memoryBytes: 256 * 1024 * 1024 };
 
 /**

@@ -27,7 +27,14 @@ export function stopMode(isolated: boolean): { badge: string; short: string; det
       };
 }
 
-/** The text of the hard-stop explanation. */
+/**
+ * What a hard stop keeps, as the page words it.
+ *
+ * @example
+ * ```ts
+ * notice.append(HARD_STOP_KEEPS)
+ * ```
+ */
 export const HARD_STOP_KEEPS = 'Kept: the page, the tools, the starting files (/data as the page first wrote it) and the contexts\' names (now empty).';
 
 /**
