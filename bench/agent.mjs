@@ -153,13 +153,12 @@ const invoiceZod = z.object({
   lines: z.array(z.object({ sku: z.string().min(2), qty: z.number().int().min(1) })).optional(),
 });
 
-/**
- * The agent rows, in run.mjs's row format.
- * @param NA run.mjs's cell for a column that does not apply
- */
-export async function agentRows(NA, log) {
-  const none = NA('PyBox only');
-  const peers = { monty: none, pyodide: none, native: none };
+/** A cell for a column that does not apply (the row's note says why). */
+const NONE = { text: '—' };
+
+/** The agent rows, in run.mjs's row format. */
+export async function agentRows(log) {
+  const peers = { monty: NONE, pyodide: NONE, native: NONE };
   const rows = [];
   const boxIn = await PyBox.create({ inThread: true, tools });
   const boxW = await PyBox.create({ tools });
@@ -169,13 +168,13 @@ export async function agentRows(NA, log) {
     const classic = await oneByOneChars();
     rows.push({
       label: 'agent: characters of requests, 3-step PTC task (run_python)',
-      cells: { inThread: { value: ptc.chars }, worker: NA('same requests'), ...peers },
+      cells: { inThread: { value: ptc.chars }, worker: NONE, ...peers },
       noRatio: true,
-      note: `${ptc.requests} requests (Anthropic Messages bodies); 40 orders, 10 customers`,
+      note: `${ptc.requests} requests (Anthropic Messages bodies); 40 orders, 10 customers; the same on any engine`,
     });
     rows.push({
       label: 'agent: characters of requests, the same tools called one by one',
-      cells: { inThread: { value: classic.chars }, worker: NA('no code runs'), ...peers },
+      cells: { inThread: { value: classic.chars }, worker: NONE, ...peers },
       noRatio: true,
       note: `${classic.requests} requests; ${(classic.chars / ptc.chars).toFixed(1)}× the PTC task`,
     });
@@ -196,9 +195,9 @@ export async function agentRows(NA, log) {
     const smallUs = await validationMicros({ type: 'object', properties: { id: { type: 'string' } }, required: ['id'] }, { id: 'c1' });
     rows.push({
       label: 'tool-call argument validation on the host (µs per call)',
-      cells: { inThread: { value: jsonUs }, worker: NA('same code, on the host thread'), ...peers },
+      cells: { inThread: { value: jsonUs }, worker: NONE, ...peers },
       noRatio: true,
-      note: `@cfworker/json-schema, nested invoice schema; zod 4 (its own validate): ${zodUs.toFixed(2)} µs; one-string schema: ${smallUs.toFixed(2)} µs`,
+      note: `on the host thread for every engine; @cfworker/json-schema, nested invoice schema; zod 4 (its own validate): ${zodUs.toFixed(2)} µs; one-string schema: ${smallUs.toFixed(2)} µs`,
     });
   } finally {
     await boxIn.close();

@@ -693,7 +693,7 @@ print(json.dumps({"ms": (time.perf_counter() - t0) * 1000, "outcome": "SIGALRM"}
   if (pyo) versions.push(`pyodide ${pyo.py.version}`);
   log(versions.join(', '));
   // -- the agent layer (bench/agent.mjs) --
-  rows.push(...(await agentRows(NA, log)));
+  rows.push(...(await agentRows(log)));
 
   printTable(rows);
   process.exit(0);

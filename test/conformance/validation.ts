@@ -197,6 +197,8 @@ export function defineValidation(engine: string, createBox: BoxFactory): void {
             }),
             execute: async ({ place }) => (seen.geo!.push(place), { lat: 59.9, lon: 10.7 }),
           }),
+          // AI SDK 7: a description may be a function of the call's context.
+          now: tool({ description: () => 'The time, described late.', inputSchema: z.object({}), execute: async () => '12:00' }),
         });
         c = await b.createContext();
       });
@@ -251,6 +253,20 @@ export function defineValidation(engine: string, createBox: BoxFactory): void {
         expect(ok(await c.exec('(await geocode(place="Oslo"))["lat"]')).value).toBe(59.9);
       });
 
+      it('takes a record of AI SDK tools in PyBox.create too', async () => {
+        const created = await createBox({
+          tools: { shout: tool({ description: 'Upper-case.', inputSchema: z.object({ text: z.string().max(5) }), execute: async ({ text }) => text.toUpperCase() }) },
+        });
+        try {
+          const c2 = await created.createContext();
+          expect(ok(await c2.exec('await shout("hey")')).value).toBe('HEY');
+          expect(fails(await c2.exec('await shout("shouting")'), 'ValueError').error.message).toBe('shout(): text: must be at most 5 characters long, got 8');
+          expect(created.toolNames).toEqual(['shout']);
+        } finally {
+          await created.close();
+        }
+      });
+
       it('describes every kind of tool as Python stubs', () => {
         const stubs = b.describeTools();
         expect(stubs).toContain('async def zod_pay(amount_cents: int, email: str, note: str = ...) -> Any:');
@@ -259,6 +275,7 @@ export function defineValidation(engine: string, createBox: BoxFactory): void {
         expect(stubs).toContain('class GetWeatherResult(TypedDict):\n    city: str\n    temp_c: float');
         expect(stubs).toContain('    city: City name (at least 2 chars)');
         expect(stubs).toContain('async def geocode(place: str) -> Any:');
+        expect(stubs).toContain('async def now() -> Any:\n    """The time, described late."""');
       });
     });
 

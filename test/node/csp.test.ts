@@ -1,7 +1,9 @@
-// Validation under a strict Content-Security-Policy, in Chromium: the page (test/csp/) is built
-// with Vite and served with `script-src 'self' 'wasm-unsafe-eval'` — no eval, no new Function
-// (what Ajv's compiled validators need), only WebAssembly. Tool arguments are validated on the
-// page and Python sees the errors.
+// Validation under a strict Content-Security-Policy, in Chromium: the pages of test/csp/ are built
+// with Vite and served with
+// - `script-src 'self'` (validate-only.html): the validation glue alone, under the strictest policy;
+// - `script-src 'self' 'wasm-unsafe-eval'` (index.html): a whole PyBox — no eval, no new Function
+//   (what Ajv's compiled validators need), only WebAssembly, which PyBox cannot run without.
+// Tool arguments are validated on the page and Python sees the errors.
 import { createServer, type Server } from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +16,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromiumArgs } from '../../vitest.config.js';
 
 const POLICY = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'";
+const STRICTEST = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'";
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
 
 let out: string;
@@ -26,13 +29,22 @@ beforeAll(async () => {
   await build({
     root: fileURLToPath(new URL('../csp/', import.meta.url)),
     logLevel: 'warn',
-    build: { outDir: out, emptyOutDir: true, assetsInlineLimit: 0 },
+    build: {
+      outDir: out,
+      emptyOutDir: true,
+      assetsInlineLimit: 0,
+      rollupOptions: { input: ['index.html', 'validate-only.html'].map((f) => fileURLToPath(new URL(`../csp/${f}`, import.meta.url))) },
+    },
   });
   server = createServer((req, res) => {
     const path = normalize(join(out, req.url === '/' ? 'index.html' : decodeURIComponent((req.url ?? '').split('?')[0]!)));
     if (!path.startsWith(out)) return void res.writeHead(403).end();
     readFile(path).then(
-      (body) => res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'content-security-policy': POLICY }).end(body),
+      (body) => {
+        // A document's policy comes with its HTML; scripts and the worker get the PyBox page's.
+        const policy = path.endsWith('validate-only.html') ? STRICTEST : POLICY;
+        res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'content-security-policy': policy }).end(body);
+      },
       () => res.writeHead(404).end(),
     );
   });
@@ -70,6 +82,25 @@ it('validates tool arguments on a page whose CSP forbids eval and new Function',
   });
   expect(r.calls).toEqual([{ amount_cents: 5, currency: 'EUR', lines: [{ sku: 'AB' }] }, { email: 'a@b.co' }]);
   // The only violation is the page's own probe: nothing in PyBox or the validators tried eval.
+  expect(r.violations).toEqual(['script-src: eval']);
+  await page.close();
+});
+
+it("validates with JSON Schema and zod under script-src 'self' (no eval, no WebAssembly)", async () => {
+  const page = await browser.newPage();
+  const response = await page.goto(`${url}validate-only.html`);
+  expect(response?.headers()['content-security-policy']).toBe(STRICTEST);
+  await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, null, { timeout: 30_000 });
+  const r = (await page.evaluate(() => (window as unknown as { __result: unknown }).__result)) as { evalBlocked: boolean; results: string[]; violations: string[] };
+  expect(r.evalBlocked).toBe(true);
+  expect(r.results).toEqual([
+    'ValueError: t(): n: must be >= 1, got 0',
+    "ValueError: t(): tag: must match the pattern ^[a-z]+$, got 'A1'",
+    "TypeError: t(): unexpected argument 'x'",
+    'ok',
+    "ValueError: z(): email: must be a valid email, got 'nope'",
+    'ok',
+  ]);
   expect(r.violations).toEqual(['script-src: eval']);
   await page.close();
 });

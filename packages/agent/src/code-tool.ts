@@ -125,6 +125,7 @@ export function codeTool(options: CodeToolOptions): CodeTool {
   }
   const maxChars = options.maxOutputChars ?? 20_000;
   const describe = () => codeToolDescription(context.box.describeTools(options.tools), options.instructions);
+  describe(); // an unknown name in `tools` fails here, not in the middle of a run
 
   const run = async (code: string, runOptions: CodeRunOptions = {}): Promise<CodeRunResult> => {
     const chunks: string[] = [];

@@ -128,6 +128,9 @@ export type AgentEvent =
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
+/** Why and how a budget stopped the run. */
+type Stop = [reason: StopReason, message: string];
+
 /**
  * Runs an agent that solves `task` by writing Python against the box's tools.
  *
@@ -196,7 +199,6 @@ class AgentRun {
   }
 
   async execute(): Promise<AgentResult> {
-    const maxSteps = this.options.maxSteps ?? 10;
     let lastText = '';
     try {
       for (let turn = 1; ; turn++) {
@@ -210,33 +212,11 @@ class AgentRun {
           ...(response.providerData ? { providerData: response.providerData } : {}),
         });
         if (response.toolCalls.length === 0) return this.finish(response.text, 'answer');
-        // Every call gets a result, also when a budget stops the run: `messages` stays a valid conversation.
-        let stop: [StopReason, string] | null = null;
-        if (this.options.maxTokens !== undefined && this.usage.totalTokens > this.options.maxTokens) {
-          stop = ['max_tokens', `stopped after ${this.usage.totalTokens} tokens (maxTokens ${this.options.maxTokens}): the model still wanted to run code`];
-        }
-        const results: ModelToolResult[] = [];
-        for (const call of response.toolCalls) {
-          if (!stop && this.answered >= maxSteps) {
-            stop = ['max_steps', `stopped after ${maxSteps} steps (maxSteps): the model still wanted to run code`];
-          }
-          if (!stop) {
-            try {
-              results.push(await this.answer(turn, call));
-              this.rethrowListenerError();
-              if (this.abort.signal.aborted) throw new AbortedError('the agent run was aborted');
-              continue;
-            } catch (e) {
-              if (!(this.timedOut && e instanceof AbortedError)) throw e;
-              stop = this.timeoutStop();
-              if (!results.some((r) => r.callId === call.id)) {
-                results.push({ callId: call.id, content: `Error: interrupted: ${stop[1]}`, isError: true });
-              }
-              continue;
-            }
-          }
-          results.push({ callId: call.id, content: `Error: not run: ${stop[1]}`, isError: true });
-        }
+        const overBudget =
+          this.options.maxTokens !== undefined && this.usage.totalTokens > this.options.maxTokens
+            ? (['max_tokens', `stopped after ${this.usage.totalTokens} tokens (maxTokens ${this.options.maxTokens}): the model still wanted to run code`] as Stop)
+            : null;
+        const { results, stop } = await this.answerAll(turn, response.toolCalls, overBudget);
         this.messages.push({ role: 'tool', results });
         if (stop) return this.finish(lastText, ...stop);
       }
@@ -246,7 +226,40 @@ class AgentRun {
     }
   }
 
-  private timeoutStop(): [StopReason, string] {
+  /**
+   * Answers the calls of one turn in order. Once a budget or the timeout
+   * stops the run, the remaining calls still get (error) results, so that
+   * `messages` stays a valid conversation to continue.
+   */
+  private async answerAll(turn: number, calls: ModelToolCall[], stop: Stop | null): Promise<{ results: ModelToolResult[]; stop: Stop | null }> {
+    const maxSteps = this.options.maxSteps ?? 10;
+    const results: ModelToolResult[] = [];
+    for (const call of calls) {
+      if (!stop && this.answered >= maxSteps) {
+        stop = ['max_steps', `stopped after ${maxSteps} steps (maxSteps): the model still wanted to run code`];
+      }
+      if (stop) {
+        results.push({ callId: call.id, content: `Error: not run: ${stop[1]}`, isError: true });
+        continue;
+      }
+      try {
+        results.push(await this.answer(turn, call));
+      } catch (e) {
+        if (!(this.timedOut && e instanceof AbortedError)) throw e;
+        stop = this.timeoutStop();
+        results.push({ callId: call.id, content: `Error: interrupted: ${stop[1]}`, isError: true });
+        continue;
+      }
+      this.rethrowListenerError();
+      if (this.abort.signal.aborted) {
+        if (!this.timedOut) throw new AbortedError('the agent run was aborted');
+        stop = this.timeoutStop();
+      }
+    }
+    return { results, stop };
+  }
+
+  private timeoutStop(): Stop {
     return ['timeout', `stopped after ${this.options.timeoutMs} ms (timeoutMs)`];
   }
 

@@ -49,6 +49,13 @@ describe('renderings', () => {
     expect(d).toContain('Amounts are in euros.');
     expect(d).toContain(box.describeTools());
   });
+  it('lists only the tools asked for, and refuses unknown names at once', () => {
+    const only = codeTool({ context: ctx, tools: ['get_customer'] });
+    expect(only.description).toContain('async def get_customer(');
+    expect(only.description).not.toContain('list_orders');
+    expect(() => codeTool({ context: ctx, tools: ['nope'] })).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }));
+    expect(() => codeTool({} as never)).toThrow(expect.objectContaining({ name: 'InvalidArgumentError', message: expect.stringContaining('box.createContext()') }));
+  });
   it('shows tools defined after it was made', async () => {
     await box.defineTool({ name: 'late_tool', description: 'Defined later.', handler: () => 1 });
     expect(code.description).toContain('async def late_tool() -> Any:\n    """Defined later."""');

@@ -102,7 +102,8 @@ export abstract class PyBoxBase {
     const box = make(host, options.limits ?? {});
     box.validateResults = options.validateResults === true;
     try {
-      if (options.tools?.length) await box.defineTools(options.tools);
+      const tools = options.tools;
+      if (tools !== undefined && (Array.isArray(tools) ? tools.length : Object.keys(tools ?? {}).length)) await box.defineTools(tools);
     } catch (e) {
       await box.close();
       throw e;

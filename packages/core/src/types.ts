@@ -2,10 +2,10 @@
  * The public option and result types shared by every runtime.
  */
 import type { ExecResult, JsonSchemaObject } from './engine/engine.js';
-import type { AiSdkTool, ToolSchema } from './tools/schema.js';
+import type { AiSdkTool, ResultSchema, ToolSchema } from './tools/schema.js';
 
 export type { ExecResult, JsonSchemaObject };
-export type { AiSdkTool, AiSdkSchema, JsonSchema, ToolSchema } from './tools/schema.js';
+export type { AiSdkTool, AiSdkSchema, JsonSchema, ResultSchema, ToolSchema } from './tools/schema.js';
 
 /**
  * A host function Python can call. It appears in every context as a Python
@@ -46,7 +46,7 @@ export interface ToolDefinition {
    * The result's schema (same forms as `parameters`). It types the Python
    * stub's return value; with `validateResults`, results are checked too.
    */
-  outputSchema?: ToolSchema;
+  outputSchema?: ResultSchema;
   /**
    * Receives the validated arguments as an object and returns a JSON value
    * (or a Promise of one). A thrown error becomes a Python exception: its

@@ -49,7 +49,7 @@ function toDefinitions(input: ToolsInput): ToolDefinition[] {
 /** An AI SDK tool (`tool({ description, inputSchema, execute })`) as a definition. */
 function fromAiSdk(name: string, tool: AiSdkTool): ToolDefinition {
   if (typeof tool !== 'object' || tool === null) throw new ToolDefinitionError(`tool ${name} must be an object`);
-  const execute = tool.execute;
+  const execute = tool.execute as ((input: unknown, options: { toolCallId: string; messages: unknown[] }) => unknown) | undefined;
   if (typeof execute !== 'function') {
     throw new ToolDefinitionError(
       `tool ${name} has no execute function: PyBox runs tools on the host, so provider-executed tools cannot be called from Python`,
@@ -57,11 +57,24 @@ function fromAiSdk(name: string, tool: AiSdkTool): ToolDefinition {
   }
   return {
     name,
-    description: typeof tool.description === 'string' ? tool.description : undefined,
+    description: describeAiSdkTool(name, tool.description),
     parameters: tool.inputSchema as ToolDefinition['parameters'],
     outputSchema: tool.outputSchema as ToolDefinition['outputSchema'],
-    handler: (args) => execute(args as never, { toolCallId: `pybox_${++callCounter}`, messages: [] }),
+    handler: (args) => execute(args, { toolCallId: `pybox_${++callCounter}`, messages: [] }),
   };
+}
+
+/** An AI SDK description: a string, or a function of the call's context (AI SDK 7), which PyBox has none of. */
+function describeAiSdkTool(name: string, description: unknown): string | undefined {
+  if (typeof description === 'string' || description === undefined) return description;
+  if (typeof description !== 'function') throw new ToolDefinitionError(`tool ${name}: description must be a string or a function`);
+  try {
+    const text: unknown = (description as (options: { context: undefined }) => unknown)({ context: undefined });
+    if (typeof text === 'string') return text;
+  } catch (e) {
+    throw new ToolDefinitionError(`tool ${name}: its description function failed without a context (${e instanceof Error ? e.message : String(e)}): give a string`);
+  }
+  throw new ToolDefinitionError(`tool ${name}: its description function must return a string`);
 }
 
 async function prepare(tool: ToolDefinition, options: PrepareOptions): Promise<PreparedTool> {

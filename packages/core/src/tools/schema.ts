@@ -51,6 +51,16 @@ export type AiSdkValidation = { success: true; value: unknown } | { success: fal
 export type ToolSchema = JsonSchemaObject | StandardSchemaV1 | StandardJSONSchemaV1 | AiSdkSchema;
 
 /**
+ * A tool result's schema: the same forms as {@link ToolSchema}, of any JSON type.
+ *
+ * @example
+ * ```ts
+ * const outputSchema: ResultSchema = { type: 'array', items: { type: 'object', title: 'Order', properties: { id: { type: 'integer' } } } }
+ * ```
+ */
+export type ResultSchema = JsonSchema | StandardSchemaV1 | StandardJSONSchemaV1 | AiSdkSchema;
+
+/**
  * A tool as the Vercel AI SDK defines it (`tool({ description, inputSchema,
  * execute })`), keyed by its name in a record. PyBox accepts such a record as
  * it is.
@@ -61,10 +71,12 @@ export type ToolSchema = JsonSchemaObject | StandardSchemaV1 | StandardJSONSchem
  * ```
  */
 export interface AiSdkTool {
-  description?: string;
+  /** A string, or (AI SDK 7) a function of the call's context: PyBox calls it with `{ context: undefined }`. */
+  description?: unknown;
   inputSchema?: unknown;
   outputSchema?: unknown;
-  execute?: (input: never, options: { toolCallId: string; messages: unknown[]; abortSignal?: AbortSignal }) => unknown;
+  /** Called as `execute(input, { toolCallId, messages: [] })`. */
+  execute?: (...args: never[]) => unknown;
   [key: string]: unknown;
 }
 
