@@ -171,17 +171,20 @@ export class ContextTree {
   }
 }
 
-/** A value as one line: its JSON, or its repr when it has no JSON form. */
+/** Characters of a value the pane shows (the whole value is in Python: the pane is a summary). */
+const MAX_SHOWN = 120;
+
+/** A value as one line: its JSON, or its repr when it has no JSON form, cut at {@link MAX_SHOWN} with an ellipsis. */
 async function shownValue(ctx: Context, name: string): Promise<string> {
   try {
     const value = await ctx.get(name);
     if (value instanceof Uint8Array) return `bytes (${value.byteLength})`;
     const json = JSON.stringify(value);
-    return json.length > 200 ? `${json.slice(0, 199)}…` : json;
+    return json.length > MAX_SHOWN ? `${json.slice(0, MAX_SHOWN - 1)}…` : json;
   } catch (e) {
     // Not JSON: the error's message carries the repr ("... (repr: <function f at 0x...>)").
     const message = e instanceof Error ? e.message : String(e);
-    const repr = /\(repr: (.*)\)$/s.exec(message)?.[1];
-    return repr ?? message;
+    const repr = /\(repr: (.*)\)$/s.exec(message)?.[1] ?? message;
+    return repr.length > MAX_SHOWN ? `${repr.slice(0, MAX_SHOWN - 1)}…` : repr;
   }
 }
