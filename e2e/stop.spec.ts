@@ -82,7 +82,7 @@ test('Stop ends a long builtin on every page, by a hard stop, and says what was 
   await startAndStop(page, 'long-builtin');
 
   await expect(page.getByTestId('error-type')).toHaveText('GuestCrashError');
-  await expect(page.getByTestId('error-message')).toContainText('interrupted while running code that does not check for interrupts');
+  await expect(page.getByTestId('error-message')).toContainText('aborted while running code that does not check for interrupts');
   await expect(page.getByTestId('error-note')).toHaveText('Hard stop: Python was restarted. See the notice at the top for what was kept and lost.');
   await expect(page.getByTestId('hard-stop-lost')).toHaveText('Lost: the variables of main, child-1; the files /tmp/scratch.txt.');
   if (await isolated(page)) await expect(page.getByTestId('hard-stop')).toContainText('inside one long builtin call');

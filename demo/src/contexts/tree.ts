@@ -127,7 +127,7 @@ export class ContextTree {
 
   /** Whether a hard stop took the contexts (the page never disposes one it still lists). */
   get lost(): boolean {
-    return this.entries.some((e) => e.ctx.isDisposed);
+    return this.entries.some((e) => !e.ctx.isLive); // lost to a restart: not disposed, but not live either
   }
 
   /** The names `entry` defines and those it inherits (not shadowed), with their current values. */

@@ -142,7 +142,7 @@ describe('pybox mcp: run_python and the file tools', () => {
   it('reports file-tool failures as tool errors with the reason', async () => {
     const readOnly = await client.callTool({ name: 'write_file', arguments: { path: '/lib/x.py', content: '' } });
     expect(readOnly).toMatchObject({ isError: true });
-    expect(textOf(readOnly)).toBe('/lib is read-only');
+    expect(textOf(readOnly)).toBe('/lib/x.py: /lib is read-only');
     const notFolder = await client.callTool({ name: 'list_files', arguments: { path: '/data/in.csv' } });
     expect(textOf(notFolder)).toBe('/data/in.csv is a file, not a folder: read it with read_file');
     const relative = await client.callTool({ name: 'read_file', arguments: { path: 'data/in.csv' } });
