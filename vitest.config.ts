@@ -20,7 +20,7 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['test/conformance/inthread.test.ts', 'test/conformance/node-worker.test.ts', 'test/node/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+          include: ['test/conformance/inthread.test.ts', 'test/conformance/node-worker.test.ts', 'test/node/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'demo/test/**/*.test.ts'],
         },
       },
       {

@@ -28,6 +28,20 @@ export function defineHardStop(createBox: (options?: PyBoxOptions) => Promise<Py
     await box.close();
   }, 30_000);
 
+  it('stops a long builtin on an aborted signal soon after, not at the time limit, with or without the shared flag', async () => {
+    const box = await createBox();
+    const ctx = await box.createContext();
+    const stop = new AbortController();
+    const running = ctx.exec('sum(range(10**13))', { timeoutMs: 60_000, signal: stop.signal });
+    setTimeout(() => stop.abort(), 200);
+    // The flag never reaches a builtin's C loop: the watchdog replaces the worker after the interrupt grace.
+    await expect(running).rejects.toMatchObject({ name: 'GuestCrashError', reason: 'hard-stop-interrupt' });
+    await expect(ctx.exec('1')).rejects.toMatchObject({ name: 'ContextDisposedError' });
+    const fresh = await box.createContext();
+    expect(ok(await fresh.exec('1 + 1')).value).toBe(2);
+    await box.close();
+  }, 30_000);
+
   it('stops CPU-bound code on box.interrupt(): through the shared flag, or by a hard stop without one', async () => {
     const box = await createBox();
     const ctx = await box.createContext();

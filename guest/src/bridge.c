@@ -45,28 +45,7 @@ static void send_text(int stream, PyObject *text, Py_ssize_t nchars) {
     for (Py_ssize_t i = 0; i < nchars; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if (c >= 0xD800 && c <= 0xDFFF) c = 0xFFFD;
-        char u[4];
-        size_t k;
-        if (c < 0x80) {
-            u[0] = (char)c;
-            k = 1;
-        } else if (c < 0x800) {
-            u[0] = (char)(0xC0 | (c >> 6));
-            u[1] = (char)(0x80 | (c & 0x3F));
-            k = 2;
-        } else if (c < 0x10000) {
-            u[0] = (char)(0xE0 | (c >> 12));
-            u[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-            u[2] = (char)(0x80 | (c & 0x3F));
-            k = 3;
-        } else {
-            u[0] = (char)(0xF0 | (c >> 18));
-            u[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-            u[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-            u[3] = (char)(0x80 | (c & 0x3F));
-            k = 4;
-        }
-        buf_put(&b, u, k);
+        buf_put_utf8(&b, c);
         if (b.len >= 65536) {
             host_output(stream, b.data, (int32_t)b.len);
             b.len = 0;

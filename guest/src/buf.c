@@ -71,7 +71,8 @@ static void put_u_escape(Buf *b, Py_UCS4 c) {
     buf_put(b, e, 6);
 }
 
-static void put_utf8(Buf *b, Py_UCS4 c) {
+/* One code point as UTF-8 (a surrogate as its own three bytes, which "surrogatepass" reads back). */
+void buf_put_utf8(Buf *b, Py_UCS4 c) {
     char u[4];
     size_t n;
     if (c < 0x80) {
@@ -110,6 +111,27 @@ int buf_put_json_str(Buf *b, PyObject *s, Py_ssize_t max_chars) {
     const void *data = PyUnicode_DATA(s);
     if (buf_grow(b, (size_t)n + 2) < 0) return cut;
     buf_putc(b, '"');
+    if (PyUnicode_IS_ASCII(s)) { /* runs of plain ASCII go in one copy each */
+        const char *a = (const char *)data;
+        Py_ssize_t start = 0;
+        for (Py_ssize_t i = 0; i < n && !b->failed; i++) {
+            unsigned char c = (unsigned char)a[i];
+            if (c >= 0x20 && c != '"' && c != '\\') continue;
+            buf_put(b, a + start, (size_t)(i - start));
+            switch (c) {
+            case '"': buf_put(b, "\\\"", 2); break;
+            case '\\': buf_put(b, "\\\\", 2); break;
+            case '\n': buf_put(b, "\\n", 2); break;
+            case '\r': buf_put(b, "\\r", 2); break;
+            case '\t': buf_put(b, "\\t", 2); break;
+            default: put_u_escape(b, c);
+            }
+            start = i + 1;
+        }
+        buf_put(b, a + start, (size_t)(n - start));
+        buf_putc(b, '"');
+        return cut;
+    }
     for (Py_ssize_t i = 0; i < n && !b->failed; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         switch (c) {
@@ -122,7 +144,7 @@ int buf_put_json_str(Buf *b, PyObject *s, Py_ssize_t max_chars) {
             if (c < 0x20 || (c >= 0xD800 && c <= 0xDFFF) || c == 0x2028 || c == 0x2029) {
                 put_u_escape(b, c);
             } else {
-                put_utf8(b, c);
+                buf_put_utf8(b, c);
             }
         }
     }
@@ -193,4 +215,15 @@ uint8_t *answer_fail(const char *type, const char *message) {
     uint8_t *out = answer_pack(b.data, b.len, NULL, 0);
     buf_free(&b);
     return out;
+}
+
+uint8_t *answer_fail_exc(const char *type, const char *fallback) {
+    PyObject *exc = PyErr_GetRaisedException();
+    PyObject *msg = exc ? PyObject_Str(exc) : NULL;
+    const char *m = msg ? PyUnicode_AsUTF8(msg) : NULL;
+    PyErr_Clear();
+    uint8_t *ans = answer_fail(type, m ? m : fallback);
+    Py_XDECREF(msg);
+    Py_XDECREF(exc);
+    return ans;
 }

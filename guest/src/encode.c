@@ -186,7 +186,11 @@ static int enc(Buf *b, PyObject *v, int depth, size_t max) {
         }
         buf_put_double(b, d);
     } else if (PyUnicode_Check(v)) {
-        buf_put_json_str(b, v, -1);
+        if (!max) {
+            buf_put_json_str(b, v, -1);
+        } else if (buf_put_json_str(b, v, (Py_ssize_t)(b->len < max ? max - b->len : 0) + 1)) {
+            return TOO_LARGE; /* cut while written: a huge string costs only the cap */
+        }
     } else if (PyList_Check(v) || PyTuple_Check(v)) {
         if (depth >= PYBOX_JSON_MAX_DEPTH) goto too_deep;
         Py_ssize_t n = PyList_Check(v) ? PyList_GET_SIZE(v) : PyTuple_GET_SIZE(v);
@@ -250,28 +254,7 @@ static void rep_str(Rep *r, PyObject *s) {
     const void *data = PyUnicode_DATA(s);
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        char u[4];
-        size_t k;
-        if (c < 0x80) {
-            u[0] = (char)c;
-            k = 1;
-        } else if (c < 0x800) {
-            u[0] = (char)(0xC0 | (c >> 6));
-            u[1] = (char)(0x80 | (c & 0x3F));
-            k = 2;
-        } else if (c < 0x10000) {
-            u[0] = (char)(0xE0 | (c >> 12));
-            u[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-            u[2] = (char)(0x80 | (c & 0x3F));
-            k = 3;
-        } else {
-            u[0] = (char)(0xF0 | (c >> 18));
-            u[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-            u[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-            u[3] = (char)(0x80 | (c & 0x3F));
-            k = 4;
-        }
-        buf_put(&r->buf, u, k);
+        buf_put_utf8(&r->buf, c);
     }
     r->chars += n;
 }

@@ -77,6 +77,21 @@ void hooks_reset_interpreter_state(void) {
     PyErr_SetRaisedException(exc);
 }
 
+/* Makes `loop` the running loop, with its asyncgen hooks (the next entry puts both back). */
+int hooks_enter_loop(PyObject *loop) {
+    PyObject *r = PyObject_CallOneArg(g_set_running_loop, loop);
+    if (!r) return -1;
+    Py_DECREF(r);
+    PyObject *first = PyObject_GetAttrString(loop, "_asyncgen_firstiter_hook");
+    PyObject *fin = first ? PyObject_GetAttrString(loop, "_asyncgen_finalizer_hook") : NULL;
+    r = fin ? PyObject_CallFunctionObjArgs(g_set_asyncgen_hooks, first, fin, NULL) : NULL;
+    Py_XDECREF(first);
+    Py_XDECREF(fin);
+    if (!r) return -1;
+    Py_DECREF(r);
+    return 0;
+}
+
 int freeze_types_of(PyObject *module) {
     PyObject *dict = PyModule_GetDict(module);
     PyObject *k, *v;

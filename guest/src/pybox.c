@@ -88,6 +88,12 @@ static PyMethodDef g_exit_def = {"_exit", exit_fn, METH_VARARGS, "_exit(status):
 
 static int init_python(void) {
     if (hooks_install_audit() < 0) return -1;
+    /* UTF-8 mode: open() and os APIs use UTF-8, not the C locale's ASCII */
+    PyPreConfig pre;
+    PyPreConfig_InitIsolatedConfig(&pre);
+    pre.utf8_mode = 1;
+    PyStatus pst = Py_PreInitialize(&pre);
+    if (PyStatus_Exception(pst)) return -1;
     PyConfig config;
     PyConfig_InitIsolatedConfig(&config);
     config.site_import = 0;
@@ -157,12 +163,7 @@ static int init_python(void) {
 EXPORT("pybox_init") uint8_t *pybox_init(void) {
     if (g_ready) return answer_ok();
     if (init_python() < 0) {
-        PyObject *exc = PyErr_GetRaisedException();
-        PyObject *msg = exc ? PyObject_Str(exc) : NULL;
-        const char *m = msg ? PyUnicode_AsUTF8(msg) : NULL;
-        uint8_t *ans = answer_fail("InitError", m ? m : "the guest could not start Python");
-        Py_XDECREF(msg);
-        Py_XDECREF(exc);
+        uint8_t *ans = answer_fail_exc("InitError", "the guest could not start Python");
         return ans;
     }
     g_ready = 1;
@@ -220,12 +221,7 @@ EXPORT("pybox_define_tools") uint8_t *pybox_define_tools(const char *json, int32
     Py_XDECREF(specs);
     if (!metas || !PyList_Check(metas)) {
         Py_XDECREF(metas);
-        PyObject *exc = PyErr_GetRaisedException();
-        PyObject *msg = exc ? PyObject_Str(exc) : NULL;
-        const char *m = msg ? PyUnicode_AsUTF8(msg) : NULL;
-        uint8_t *ans = answer_fail("ValueError", m ? m : "invalid tool definitions");
-        Py_XDECREF(msg);
-        Py_XDECREF(exc);
+        uint8_t *ans = answer_fail_exc("ValueError", "invalid tool definitions");
         LEAVE(ans);
     }
     Buf b;
@@ -329,12 +325,7 @@ EXPORT("pybox_set_json") uint8_t *pybox_set_json(int32_t id, const char *name, i
     PyObject *value = json_decode(json, (size_t)json_len);
     if (!value) {
         Py_DECREF(n);
-        PyObject *exc = PyErr_GetRaisedException();
-        PyObject *msg = exc ? PyObject_Str(exc) : NULL;
-        const char *m = msg ? PyUnicode_AsUTF8(msg) : NULL;
-        uint8_t *ans = answer_fail("ValueError", m ? m : "invalid JSON");
-        Py_XDECREF(msg);
-        Py_XDECREF(exc);
+        uint8_t *ans = answer_fail_exc("ValueError", "invalid JSON");
         LEAVE(ans);
     }
     int rc = ctx_bind(c, n, value, 0);

@@ -83,6 +83,7 @@ void buf_puts(Buf *b, const char *s);
 void buf_putc(Buf *b, char c);
 void buf_put_i64(Buf *b, long long v);
 void buf_put_double(Buf *b, double v);
+void buf_put_utf8(Buf *b, Py_UCS4 c);
 /* A JSON string literal for a Python str (lone surrogates escaped, never lost). */
 int buf_put_json_str(Buf *b, PyObject *s, Py_ssize_t max_chars);
 void buf_put_json_cstr(Buf *b, const char *s);
@@ -91,6 +92,8 @@ uint8_t *answer_pack(const char *json, size_t jlen, const char *bin, size_t blen
 uint8_t *answer_buf(Buf *b);
 uint8_t *answer_literal(const char *json);
 uint8_t *answer_fail(const char *type, const char *message);
+/* answer_fail with the pending Python exception's str() as the message (or `fallback`). */
+uint8_t *answer_fail_exc(const char *type, const char *fallback);
 uint8_t *answer_ok(void);
 
 /* ---- encode.c ------------------------------------------------------------------------- */
@@ -164,6 +167,7 @@ int hooks_init(void);
 int hooks_install_audit(void);
 void hooks_reset_interpreter_state(void); /* sys.stdout & co, recursion limit, asyncgen hooks */
 int freeze_types_of(PyObject *module);
+int hooks_enter_loop(PyObject *loop);
 
 /* ---- run.c ---------------------------------------------------------------------------- */
 uint8_t *run_exec(Ctx *c, PyObject *source, PyObject *filename);

@@ -23,7 +23,7 @@ static PyObject *g_base_events = NULL, *g_time_mod = NULL, *g_suspend_fn = NULL,
                 *g_noop_fn = NULL, *g_value_name = NULL, *g_builtins_mod = NULL;
 
 static PyObject *str_step = NULL, *str_done = NULL, *str_result = NULL, *str_loop_name = NULL;
-static PyObject *g_set_running_loop_fn = NULL, *g_set_asyncgen_hooks_fn = NULL, *g_heappop = NULL;
+static PyObject *g_heappop = NULL;
 
 #define MAX_CHAIN 32
 #define MAX_FRAMES 100
@@ -482,25 +482,10 @@ static uint8_t *suspended_answer(Ctx *c, PyObject *timeout) {
 }
 
 
-/* Makes the context's loop the running one, with its asyncgen hooks (entry_end puts both back). */
-static int enter_loop(Ctx *c) {
-    PyObject *r = PyObject_CallOneArg(g_set_running_loop_fn, c->loop);
-    if (!r) return -1;
-    Py_DECREF(r);
-    PyObject *first = PyObject_GetAttrString(c->loop, "_asyncgen_firstiter_hook");
-    PyObject *fin = first ? PyObject_GetAttrString(c->loop, "_asyncgen_finalizer_hook") : NULL;
-    r = fin ? PyObject_CallFunctionObjArgs(g_set_asyncgen_hooks_fn, first, fin, NULL) : NULL;
-    Py_XDECREF(first);
-    Py_XDECREF(fin);
-    if (!r) return -1;
-    Py_DECREF(r);
-    return 0;
-}
-
 /* Runs the context's loop until the exec's task is done or must wait for the host. */
 static uint8_t *step(Ctx *c) {
     Run *r = &c->run;
-    if (enter_loop(c) < 0) goto loop_failed;
+    if (hooks_enter_loop(c->loop) < 0) goto loop_failed;
     for (int rounds = 0;; rounds++) {
         PyObject *res = PyObject_CallMethodNoArgs(c->loop, str_step);
         if (!res) {
@@ -696,12 +681,6 @@ int run_init(PyObject *driver) {
     g_time_mod = PyImport_ImportModule("time");
     g_builtins_mod = PyImport_ImportModule("builtins");
     str_step = PyUnicode_InternFromString("_pybox_step");
-    PyObject *aio = PyImport_ImportModule("_asyncio");
-    g_set_running_loop_fn = aio ? PyObject_GetAttrString(aio, "_set_running_loop") : NULL;
-    Py_XDECREF(aio);
-    PyObject *sys = PyImport_ImportModule("sys");
-    g_set_asyncgen_hooks_fn = sys ? PyObject_GetAttrString(sys, "set_asyncgen_hooks") : NULL;
-    Py_XDECREF(sys);
     PyObject *heapq = PyImport_ImportModule("heapq");
     g_heappop = heapq ? PyObject_GetAttrString(heapq, "heappop") : NULL;
     Py_XDECREF(heapq);
@@ -714,7 +693,7 @@ int run_init(PyObject *driver) {
     PyObject *src = PyObject_GetAttrString(driver, "LOOP_SOURCE");
     g_loop_code = src ? Py_CompileString(PyUnicode_AsUTF8(src), "<pybox>", Py_file_input) : NULL;
     Py_XDECREF(src);
-    if (!g_Suspend || !g_suspend_fn || !g_set_running_loop_fn || !g_set_asyncgen_hooks_fn || !g_heappop || !g_stop_fn || !g_noop_fn || !g_value_name || !g_base_events || !g_time_mod ||
+    if (!g_Suspend || !g_suspend_fn || !g_heappop || !g_stop_fn || !g_noop_fn || !g_value_name || !g_base_events || !g_time_mod ||
         !g_builtins_mod || !g_drv_compile || !g_drv_format || !g_drv_tools || !g_loop_code) {
         return -1;
     }

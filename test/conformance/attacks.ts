@@ -301,6 +301,33 @@ export function defineAttacks(engine: string, createBox: BoxFactory): void {
         expect(ok(await c.exec('await echo(text="fine")')).value).toBe('fine');
       });
 
+      it('refuses a tool result nested too deep as a TypeError for that call only, and the context goes on', async () => {
+        const box = await createBox({
+          tools: [
+            {
+              name: 'deep',
+              description: 'A result nested 1,500 levels deep.',
+              handler: async () => {
+                let v: unknown = [];
+                for (let i = 0; i < 1500; i++) v = [v];
+                return v;
+              },
+            },
+          ],
+        });
+        try {
+          const c = await box.createContext();
+          const r = fails(await c.exec('await deep()'), 'TypeError');
+          expect(r.error.message).toContain('nested deeper than 100 levels');
+          expect(ok(await c.exec('1 + 1')).value).toBe(2);
+          let v: unknown = [];
+          for (let i = 0; i < 150; i++) v = [v];
+          await expect(c.set('v', v)).rejects.toMatchObject({ name: 'InvalidArgumentError' });
+        } finally {
+          await box.close();
+        }
+      });
+
       it('refuses a tool argument JavaScript cannot hold exactly (an int past ±2**53 that is no double)', async () => {
         const r = fails(await s.ctx.exec('await echo(text=2**60 + 1)'), 'ValueError');
         expect(r.error.message).toContain('a JavaScript number cannot hold exactly (past ±2**53)');

@@ -66,7 +66,7 @@ const CASES: Case[] = [
   // PyBox.create
   ['create({ tools: {} })', ({ create }) => create({ tools: {} }), 'ToolDefinitionError', 'tools must be an array of tool definitions ({ name, description, parameters, handler }) or a record of AI SDK tools keyed by name, got an object'],
   ['create with an unknown option', ({ create }) => create({ limit: {} }), 'InvalidArgumentError', /^PyBox\.create options has an unknown option "limit": use "tools", "validateResults", "files", "env", "limits", "inThread", /],
-  ['create with an unknown limit', ({ create }) => create({ limits: { cpuMs: 1 } }), 'InvalidArgumentError', 'limits has an unknown option "cpuMs": use "timeoutMs", "wallTimeoutMs", "memoryBytes", "outputChars", "resultChars"'],
+  ['create with an unknown limit', ({ create }) => create({ limits: { cpuMs: 1 } }), 'InvalidArgumentError', 'limits has an unknown option "cpuMs": use "timeoutMs", "wallTimeoutMs", "memoryBytes", "outputChars", "resultChars", "fsBytes"'],
   ['create with memoryBytes: 0.5', ({ create }) => create({ limits: { memoryBytes: 0.5 } }), 'InvalidArgumentError', 'limits.memoryBytes must be a whole number of bytes from 16777216 (16 MiB) to 4294967296 (4 GiB), got 0.5'],
   ['create with memoryBytes below 16 MiB', ({ create }) => create({ limits: { memoryBytes: 1 << 20 } }), 'InvalidArgumentError', 'limits.memoryBytes must be a whole number of bytes from 16777216 (16 MiB) to 4294967296 (4 GiB), got 1048576'],
   ['create with memoryBytes above 4 GiB', ({ create }) => create({ limits: { memoryBytes: 2 ** 33 } }), 'InvalidArgumentError', 'limits.memoryBytes must be a whole number of bytes from 16777216 (16 MiB) to 4294967296 (4 GiB), got 8589934592'],

@@ -175,6 +175,13 @@ export function defineConformance(engine: string, createBox: BoxFactory): void {
         await expect(ctx.set('big', 2 ** 60)).resolves.toBeUndefined(); // a JS number is exact as it is
       });
 
+      it('reads and writes files as UTF-8 by default (UTF-8 mode)', async () => {
+        const r = ok(
+          await run('import sys, locale\nwith open("/tmp/u.txt", "w") as f:\n  f.write("héllo ✓")\n[open("/tmp/u.txt").read(), sys.flags.utf8_mode, locale.getpreferredencoding(False)]'),
+        );
+        expect(r.value).toEqual(['héllo ✓', 1, 'utf-8']);
+      });
+
       it('prints to stdout and stderr', async () => {
         const r = ok(await run('import sys\nprint("out", 1)\nprint("err", file=sys.stderr)'));
         expect(r.stdout).toBe('out 1\n');

@@ -307,6 +307,24 @@ export class PoolBusyError extends PyBoxError {
   }
 }
 
+/**
+ * A write through the host API (`box.fs.writeFile`, `box.fs.mkdir`, initial
+ * `files`) would make the box's files exceed `limits.fsBytes`. Python gets
+ * `OSError(ENOSPC)` in the same case. Delete files or raise the limit.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await box.fs.writeFile('/data/big.bin', bytes)
+ * } catch (e) {
+ *   if (e instanceof QuotaExceededError) await box.fs.rm('/tmp', { recursive: true, force: true })
+ * }
+ * ```
+ */
+export class QuotaExceededError extends PyBoxError {
+  override name = 'QuotaExceededError';
+}
+
 /** Every error class by name, for rebuilding errors that crossed a worker boundary. */
 export const errorClasses = {
   PyBoxError,
@@ -323,6 +341,7 @@ export const errorClasses = {
   GuestCrashError,
   SnapshotError,
   PoolBusyError,
+  QuotaExceededError,
 } as const;
 
 /**

@@ -51,6 +51,7 @@ export {
   PythonError,
   PoolBusyError,
   SnapshotError,
+  QuotaExceededError,
   TimeLimitError,
   ToolDefinitionError,
   WallTimeLimitError,

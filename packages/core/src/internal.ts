@@ -1,9 +1,9 @@
 /**
  * `@pybox/core/internal`: what runtime adapters need to build a `PyBox` of
  * their own (`@pybox/node` does): the facade's base class, the engine, the
- * in-thread and worker transports, the worker side, and the WASI shim's
- * classes for implementing mounts. Not a stable API: apps use the public
- * barrel (`@pybox/core` or `@pybox/node`).
+ * in-thread and worker transports, the worker side, and what mounts are
+ * built from (the WASI shim's classes, the quota, a correct filestat). Not a
+ * stable API: apps use the public barrel (`@pybox/core` or `@pybox/node`).
  *
  * @example
  * ```ts
@@ -22,6 +22,8 @@ export { usePageCompare } from './engine/snapshot.js';
 export { InThreadHost } from './engine/in-thread-host.js';
 export { VirtualFileSystem, STDLIB_PATH, WRITABLE_DIRS, type FileStat } from './engine/fs.js';
 export type { EngineMount } from './engine/mount-router.js';
+export { FsQuota, MAX_FILE_BYTES } from './engine/quota.js';
+export { WasiStat } from './engine/filestat.js';
 export { hostApiPath, resolvePath } from './engine/paths.js';
 export { ExecSignals, type BusyState, type GuestActivity } from './engine/signals.js';
 export type {

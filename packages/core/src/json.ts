@@ -4,6 +4,26 @@
  */
 import { describeThrown, InvalidArgumentError } from './errors.js';
 
+/** How deep values may nest (the guest's own limit for JSON both ways). */
+export const MAX_DEPTH = 100;
+
+/** The deepest nesting of arrays and objects in JSON text (strings skipped). */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92 /* \\ */) i++;
+    } else if (c === 91 /* [ */ || c === 123 /* { */) {
+      if (++depth > max) max = depth;
+    } else if (c === 93 /* ] */ || c === 125 /* } */) {
+      depth--;
+    }
+  }
+  return max;
+}
+
 /**
  * Encodes `value` as JSON, refusing what JSON cannot carry faithfully:
  * BigInt, functions, symbols, non-finite numbers, cycles, and built-in
@@ -48,6 +68,9 @@ export function toJson(value: unknown, what: string): string {
     throw new InvalidArgumentError(`${what} cannot be converted to JSON: ${describeThrown(e).message}`);
   }
   if (text === undefined) throw new InvalidArgumentError(`${what} is undefined: pass null or a JSON value`);
+  if (nestingDepth(text) > MAX_DEPTH) {
+    throw new InvalidArgumentError(`${what} is nested deeper than ${MAX_DEPTH} levels, which Python cannot read from JSON: flatten it`);
+  }
   return text;
 }
 

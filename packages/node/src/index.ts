@@ -56,6 +56,7 @@ export {
   PyBoxError,
   PythonError,
   SnapshotError,
+  QuotaExceededError,
   TimeLimitError,
   ToolDefinitionError,
   WallTimeLimitError,
@@ -82,6 +83,12 @@ export {
   type SnapshotRefusal,
   type ToolDefinition,
   type ToolsInput,
+  type ToolCallEvent,
+  type AiSdkTool,
+  type AiSdkSchema,
+  type JsonSchema,
+  type ResultSchema,
+  type ToolSchema,
 } from '@pybox/core';
 export type { MountMode, MountSpec } from './host-mount/index.js';
 

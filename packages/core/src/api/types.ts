@@ -1,6 +1,7 @@
 /**
  * The public option and result types shared by every runtime.
  */
+import { DEFAULT_FS_BYTES } from '../engine/quota.js';
 import type { ExecResult, GuestError, JsonSchemaObject } from '../engine/types.js';
 import type { AiSdkTool, ResultSchema, ToolSchema } from '../tools/schema.js';
 
@@ -111,6 +112,14 @@ export interface Limits {
   outputChars?: number;
   /** Characters of a result's JSON value and repr. Default 1 MiB. */
   resultChars?: number;
+  /**
+   * Bytes the box's in-memory files may hold (an integer ≥ 0): files by their
+   * size (sparse ones too), plus 128 bytes and the name's length per file or
+   * folder; an overlay mount's in-memory changes count, host folders do not.
+   * Past it Python gets `OSError(ENOSPC)` and `box.fs` a `QuotaExceededError`.
+   * Default 256 MiB.
+   */
+  fsBytes?: number;
 }
 
 /**
@@ -220,4 +229,5 @@ export const DEFAULT_LIMITS: Required<Limits> = {
   memoryBytes: 512 * 1024 * 1024,
   outputChars: 1024 * 1024,
   resultChars: 1024 * 1024,
+  fsBytes: DEFAULT_FS_BYTES,
 };

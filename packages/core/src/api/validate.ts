@@ -6,6 +6,7 @@
  */
 import type { EncodedValue, ToolOutcome } from '../engine/types.js';
 import { hostApiPath } from '../engine/paths.js';
+import { checkFsBytes } from '../engine/quota.js';
 import { IDENTIFIER, MAX_TIMER_MS, toolErrorFields } from '../engine/tools.js';
 import { describeValue, InvalidArgumentError, ToolDefinitionError } from '../errors.js';
 import { toJson } from '../json.js';
@@ -87,6 +88,7 @@ export function checkLimits(limits: unknown): Limits {
       );
     }
   }
+  checkFsBytes(checked.fsBytes);
   return checked;
 }
 

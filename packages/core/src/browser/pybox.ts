@@ -122,5 +122,6 @@ export function toEngineOptions(options: PyBoxOptions): EngineOptions {
     resultLimit: options.limits?.resultChars,
     timeoutMs: options.limits?.timeoutMs,
     memoryBytes: options.limits?.memoryBytes,
+    fsBytes: options.limits?.fsBytes,
   };
 }

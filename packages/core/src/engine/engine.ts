@@ -31,7 +31,7 @@ import type {
   RestoredState,
   ToolOutcome,
 } from './types.js';
-import { adoptInstance, createWasi, wasiImports } from './wasi.js';
+import { adoptInstance, closeFdsFrom, createWasi, wasiImports } from './wasi.js';
 import { ContextBusyError, ContextDisposedError, InvalidArgumentError, PyBoxError, SnapshotError, type CrashReason } from '../errors.js';
 import { toJson } from '../json.js';
 
@@ -77,14 +77,17 @@ export class Engine {
   private readonly clock = new GuestClock();
   /** Runs restored from a snapshot and not yet resumed, by guest context id. */
   private readonly paused = new Map<number, { saved: SavedRun; pending: ToolRequest[] }>();
+  /** How many fds the guest has open when it starts (stdin, stdout, stderr, `/`). */
+  private readonly bootFds: number;
 
   private constructor(
     private readonly assets: GuestAssets,
     private options: EngineOptions,
   ) {
-    this.files = new VirtualFileSystem(assets.stdlib, options.mounts);
+    this.files = new VirtualFileSystem(assets.stdlib, { mounts: options.mounts, fsBytes: options.fsBytes });
     for (const [path, data] of Object.entries(options.files ?? {})) this.files.writeFile(path, data);
-    this.wasi = createWasi(this.files, options.env, (stream, text) => this.output.emit(stream, text));
+    this.wasi = createWasi(this.files, options.env, this.output);
+    this.bootFds = this.wasi.fds.length;
     this.guard = new TrapGuard((reason) => this.restoreClean(reason));
     this.execHost = {
       abi: () => this.abi,
@@ -136,7 +139,9 @@ export class Engine {
         clock: this.clock,
       }),
       pybox: {
-        output: (stream: number, ptr: number, len: number) => this.output.emit(stream, this.abi.readText(ptr, len)),
+        // Decoded by the router, and only as much as the exec's output limit still has room for.
+        output: (stream: number, ptr: number, len: number) =>
+          this.output.write(stream === 2 ? 2 : 1, new Uint8Array(this.abi.exports.memory.buffer, ptr, len)),
         call_tool: (ptr: number, len: number) =>
           this.tools.callSync(this.abi.readText(ptr, len), (json) => this.abi.putLengthPrefixed(json)),
         interrupted: () => this.executor.interrupted(),
@@ -199,6 +204,7 @@ export class Engine {
       const init = this.abi.init().answer;
       if (init.status !== 'ok') throw answerError(init, 'starting Python');
     }
+    closeFdsFrom(this.wasi, this.bootFds); // the clean guest knows none of them: their files stop counting
     this.executor.reset();
     this.contexts.clear();
     this.paused.clear();
@@ -388,7 +394,14 @@ export class Engine {
       takenAt: Date.now(),
       guestClockMs: this.clock.now(),
       memoryPages: diff.pages,
-      options: { env: o.env ?? {}, outputLimit: o.outputLimit, resultLimit: o.resultLimit, timeoutMs: o.timeoutMs, memoryBytes: o.memoryBytes },
+      options: {
+        env: o.env ?? {},
+        outputLimit: o.outputLimit,
+        resultLimit: o.resultLimit,
+        timeoutMs: o.timeoutMs,
+        memoryBytes: o.memoryBytes,
+        fsBytes: o.fsBytes,
+      },
       contexts: [...this.contexts].map(([handle, id]) => ({
         id: handle,
         guest: id,
@@ -510,9 +523,10 @@ export class Engine {
     this.lastDiff = null;
     this.abi = new GuestAbi(this.abi.exports); // its input buffer was the old session's allocation
     this.options = options;
-    this.files = new VirtualFileSystem(this.assets.stdlib, options.mounts);
+    closeFdsFrom(this.wasi, this.bootFds); // what the old session left open
+    this.files = new VirtualFileSystem(this.assets.stdlib, { mounts: options.mounts, fsBytes: options.fsBytes });
     // The instance's WASI imports are bound to this shim object: give it fresh descriptors.
-    this.wasi.fds = createWasi(this.files, options.env, (stream, text) => this.output.emit(stream, text)).fds;
+    this.wasi.fds = createWasi(this.files, options.env, this.output).fds;
     this.tools = new ToolRunner();
     Object.assign(this.execHost, {
       tools: this.tools,

@@ -4,6 +4,9 @@
  */
 import { wasi, type Fd } from '@bjorn3/browser_wasi_shim';
 import { InvalidArgumentError } from '../errors.js';
+import { MAX_FILE_BYTES } from './quota.js';
+
+const CHUNK = 1 << 20;
 
 const READ = BigInt(wasi.RIGHTS_FD_READ | wasi.RIGHTS_FD_SEEK | wasi.RIGHTS_FD_FILESTAT_GET | wasi.RIGHTS_FD_READDIR);
 const WRITE = READ | BigInt(wasi.RIGHTS_FD_WRITE | wasi.RIGHTS_FD_FILESTAT_SET_SIZE);
@@ -34,27 +37,35 @@ function open(mount: Fd, rest: string, path: string, oflags: number, rights: big
   return fd_obj;
 }
 
-/** `readFile` on a mount. */
+/**
+ * `readFile` on a mount: one buffer of the file's size, filled in chunks,
+ * so a read costs the file's bytes once (plus one chunk).
+ */
 export function mountReadFile(mount: Fd, rest: string, path: string): Uint8Array {
   const fd = open(mount, rest, path, 0, READ);
   try {
-    if (fd.fd_filestat_get().filestat?.filetype === wasi.FILETYPE_DIRECTORY) check(wasi.ERRNO_ISDIR, path);
-    const chunks: Uint8Array[] = [];
-    let size = 0;
+    const { filestat } = fd.fd_filestat_get();
+    if (filestat?.filetype === wasi.FILETYPE_DIRECTORY) check(wasi.ERRNO_ISDIR, path);
+    const size = Number(filestat?.size ?? 0n);
+    if (size > MAX_FILE_BYTES) {
+      throw new InvalidArgumentError(`${path} is larger than ${MAX_FILE_BYTES} bytes: read it from Python in parts instead`);
+    }
+    let out = new Uint8Array(size);
+    let at = 0;
     for (;;) {
-      const { ret, data } = fd.fd_read(1 << 20);
+      const { ret, data } = fd.fd_read(Math.max(1, Math.min(CHUNK, out.length - at)));
       check(ret, path);
       if (data.length === 0) break;
-      chunks.push(data);
-      size += data.length;
+      if (at + data.length > out.length) {
+        // The file grew while being read: make room.
+        const grown = new Uint8Array(Math.min(MAX_FILE_BYTES, Math.max(out.length * 2, at + data.length)));
+        grown.set(out.subarray(0, at));
+        out = grown;
+      }
+      out.set(data, at);
+      at += data.length;
     }
-    const out = new Uint8Array(size);
-    let at = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, at);
-      at += chunk.length;
-    }
-    return out;
+    return at === out.length ? out : out.slice(0, at);
   } finally {
     fd.fd_close();
   }

@@ -7,7 +7,10 @@
  * relative to the mount, so the mount alone decides what exists, what may
  * change and where the data lives. No Node API is used here.
  */
-import { Directory, File, PreopenDirectory, wasi, type Fd, type Inode } from '@bjorn3/browser_wasi_shim';
+import { wasi, type Fd, type Inode } from '@bjorn3/browser_wasi_shim';
+import { MemDirectoryFd } from './mem-fds.js';
+import type { MemTree } from './mem-tree.js';
+import type { FsQuota } from './quota.js';
 import { resolvePath } from './paths.js';
 
 /**
@@ -28,6 +31,12 @@ export interface EngineMount {
    * gets every WASI path call under `guestPath`, and the host API's too.
    */
   inode: Inode;
+  /**
+   * Receives the box's filesystem quota before the mount is used, for a mount
+   * that keeps files in memory (an overlay): it charges them there, like the
+   * in-memory tree does.
+   */
+  useQuota?: (quota: FsQuota) => void;
 }
 
 /** A mount once grafted: where it is, and the directory Fd that serves it. */
@@ -38,8 +47,7 @@ export interface MountPoint {
   fd: Fd;
 }
 
-/** Every WASI right (bits 0 to 28). */
-export const ALL_RIGHTS = (1n << 29n) - 1n;
+export { ALL_RIGHTS } from './mem-fds.js';
 
 /** A path relative to `/` (WASI style), or null when it escapes or is invalid. */
 function normalize(path: string): string[] | null {
@@ -61,31 +69,26 @@ export function findMount(mounts: readonly MountPoint[], parts: string[]): { fd:
 }
 
 /**
- * The guest's `/` preopen: the shim's in-memory directory, except that path
+ * The guest's `/` preopen: the in-memory tree's folder fd, except that path
  * calls under a mount point go to the mount's Fd. Renames between a mount and
- * the in-memory tree fail with EXDEV unless the moved inode is an in-memory one.
+ * the in-memory tree move the inode across (mem-fds.ts `renamePath`); the
+ * tree takes in-memory inodes only (EXDEV otherwise), and the folders that
+ * hold mount points stay where they are (EBUSY).
  */
-export class MountingPreopen extends PreopenDirectory {
+export class MountingPreopen extends MemDirectoryFd {
   constructor(
-    root: Directory,
+    tree: MemTree,
     private readonly mounts: readonly MountPoint[],
   ) {
-    super('/', new Map());
-    this.dir = root;
+    super(tree, tree.root);
   }
 
-  /**
-   * Grants every right, so that wasi-libc passes each open's access mode
-   * (read, write) on to `path_open` instead of none: a read-only mount can
-   * then refuse a write open at once.
-   */
-  override fd_fdstat_get() {
-    const { ret, fdstat } = super.fd_fdstat_get();
-    if (fdstat) fdstat.fs_rights_base = fdstat.fs_rights_inherited = ALL_RIGHTS;
-    return { ret, fdstat };
+  override fd_prestat_get() {
+    return { ret: wasi.ERRNO_SUCCESS, prestat: wasi.Prestat.dir('/') };
   }
 
-  private route(path: string): { fd: Fd; rest: string } | undefined {
+  /** The mount a guest path (relative to `/`) lands in, and the path relative to the mount root. */
+  route(path: string): { fd: Fd; rest: string } | undefined {
     const parts = normalize(path);
     const hit = parts && findMount(this.mounts, parts);
     if (hit && path.endsWith('/') && hit.rest !== '.') hit.rest += '/';
@@ -113,11 +116,17 @@ export class MountingPreopen extends PreopenDirectory {
   }
   override path_lookup(path: string, dirflags: number) {
     const r = this.route(path);
-    return r ? r.fd.path_lookup(r.rest, dirflags) : super.path_lookup(path, dirflags);
+    return r ? r.fd.path_lookup(r.rest, dirflags) : super.path_lookup(path);
   }
   override path_readlink(path: string) {
     const r = this.route(path);
     return r ? r.fd.path_readlink(r.rest) : super.path_readlink(path);
+  }
+  override path_symlink(target: string, path: string): number {
+    const r = this.route(path);
+    if (!r) return super.path_symlink(target, path);
+    const fd = r.fd as Fd & { path_symlink?: (target: string, path: string) => number };
+    return fd.path_symlink ? fd.path_symlink(target, r.rest) : wasi.ERRNO_NOTSUP;
   }
   override path_unlink_file(path: string) {
     const r = this.route(path);
@@ -127,23 +136,24 @@ export class MountingPreopen extends PreopenDirectory {
     const r = this.route(path);
     return r ? r.fd.path_remove_directory(r.rest) : super.path_remove_directory(path);
   }
-  /** The first half of a rename: detach the source. */
+  /** The first half of a rename across filesystems: detach the source. */
   override path_unlink(path: string) {
     const r = this.route(path);
-    if (r) return r.fd.path_unlink(r.rest);
-    const parts = normalize(path);
-    // A folder holding a mount point stays where it is.
-    if (parts && this.mounts.some((m) => parts.length <= m.parts.length && parts.every((p, i) => m.parts[i] === p))) {
-      return { ret: wasi.ERRNO_BUSY, inode_obj: null };
-    }
-    return super.path_unlink(path);
+    return r ? r.fd.path_unlink(r.rest) : super.path_unlink(path);
   }
   /** The second half of a rename (or a hard link): attach the inode at `path`. */
   override path_link(path: string, inode: Inode, allowDir: boolean) {
     const r = this.route(path);
-    if (r) return r.fd.path_link(r.rest, inode, allowDir);
-    // Only in-memory inodes belong in the in-memory tree.
-    if (!(inode instanceof File || inode instanceof Directory)) return wasi.ERRNO_XDEV;
-    return super.path_link(path, inode, allowDir);
+    return r ? r.fd.path_link(r.rest, inode, allowDir) : super.path_link(path, inode, allowDir);
+  }
+  /** Undoes a first half: the mount's own way back, or the tree's. */
+  override relink(path: string, inode: Inode): number {
+    const r = this.route(path);
+    return r ? r.fd.path_link(r.rest, inode, true) : super.relink(path, inode);
+  }
+  /** A rename with both ends in the in-memory tree; a mount on either end moves the inode across. */
+  override renameWithin(oldPath: string, target: Fd, newPath: string): number | undefined {
+    if (this.route(oldPath) || (target instanceof MountingPreopen && target.route(newPath))) return undefined;
+    return super.renameWithin(oldPath, target, newPath);
   }
 }

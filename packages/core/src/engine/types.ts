@@ -179,6 +179,8 @@ export interface EngineOptions {
   outputLimit?: number;
   /** Cap on the characters of a result's value JSON and repr (default 1 MiB). */
   resultLimit?: number;
+  /** The filesystem quota in bytes (default 256 MiB; see quota.ts for what counts). */
+  fsBytes?: number;
   /**
    * CPU time in ms of a host call that is not an exec (`get`, `set`, `names`, deleting a
    * context...): Python code such as a `__repr__` or `__del__` can run in them (default 30 s).
@@ -249,5 +251,5 @@ export interface RestoredState {
   /** What the facade recorded in the snapshot. */
   facade: unknown;
   /** The engine options the snapshot holds (environment and caps). */
-  options: Pick<EngineOptions, 'env' | 'outputLimit' | 'resultLimit' | 'timeoutMs' | 'memoryBytes'>;
+  options: Pick<EngineOptions, 'env' | 'outputLimit' | 'resultLimit' | 'timeoutMs' | 'memoryBytes' | 'fsBytes'>;
 }

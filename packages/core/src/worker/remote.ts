@@ -8,6 +8,7 @@ import { Engine } from '../engine/engine.js';
 import type { EngineMount } from '../engine/mount-router.js';
 import { ExecSignals, type GuestActivity } from '../engine/signals.js';
 import type { EncodedValue, EngineExecOptions, ExecResult, GuestAssets, RestoredState } from '../engine/types.js';
+import * as Comlink from '../comlink.js';
 import { AbortedError, BoxClosedError, InvalidArgumentError } from '../errors.js';
 import type {
   RemoteEngineApi,
@@ -20,7 +21,6 @@ import type {
   FastPort,
 } from './protocol.js';
 import { reviveError, toWire } from './protocol.js';
-import * as Comlink from '../comlink.js';
 
 /**
  * What a worker entry can add to the engine it serves.
@@ -233,8 +233,10 @@ export class RemoteEngine implements RemoteEngineApi {
   writeFile(path: string, data: Uint8Array | string): void {
     this.e.fs.writeFile(path, data);
   }
+  /** The file's bytes are moved to the facade, not copied: a read costs the file's size once. */
   readFile(path: string): Uint8Array {
-    return this.e.fs.readFile(path);
+    const bytes = this.e.fs.readFile(path);
+    return Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]);
   }
   readdir(path: string): string[] {
     return this.e.fs.readdir(path);

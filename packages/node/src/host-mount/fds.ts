@@ -3,24 +3,30 @@
  * and the directory and file fds Python's calls land on.
  */
 import * as fs from 'node:fs';
-import { Fd, File, Inode, wasi } from '@pybox/core/internal';
+import { Fd, File, Inode, WasiStat, wasi } from '@pybox/core/internal';
 import { attempt, E, type InodeResult, type OpenResult, type StatResult, O_NOFOLLOW, WasiError } from './errno.js';
 import { HostMount, isDir, resolve, type Found, type Listed } from './mount.js';
 import { memResize, memWrite } from './overlay.js';
-import { hostStat, Stat } from './stat.js';
+import { hostStat } from './stat.js';
 
 /** Opens what a lookup found, honouring `O_DIRECTORY`, `O_TRUNC`, `O_CREAT` and write rights. */
 function openFound(mount: HostMount, parts: string[], found: Found, oflags: number, rights: bigint, fdflags: number, dirOnly = false): Fd {
-  if (isDir(found)) {
-    if (oflags & (E.OFLAGS_TRUNC | E.OFLAGS_CREAT)) throw new WasiError(E.ERRNO_ISDIR);
-    return new MountDirFd(mount, parts);
+  try {
+    if (isDir(found)) {
+      if (oflags & (E.OFLAGS_TRUNC | E.OFLAGS_CREAT)) throw new WasiError(E.ERRNO_ISDIR);
+      return new MountDirFd(mount, parts);
+    }
+    if (oflags & E.OFLAGS_DIRECTORY || dirOnly) throw new WasiError(E.ERRNO_NOTDIR);
+    if (mount.mode === 'ro' && (oflags & (E.OFLAGS_CREAT | E.OFLAGS_TRUNC) || rights & BigInt(E.RIGHTS_FD_WRITE))) {
+      throw new WasiError(E.ERRNO_ROFS);
+    }
+    if (oflags & E.OFLAGS_TRUNC) found = mount.truncate(parts, found);
+    const fd = new MountFileFd(mount, parts, found, (fdflags & E.FDFLAGS_APPEND) !== 0);
+    if (found.kind === 'host') delete found.fd; // the fd's handle owns it now
+    return fd;
+  } finally {
+    if (found.kind === 'host' && found.fd !== undefined) fs.closeSync(found.fd); // not used after all
   }
-  if (oflags & E.OFLAGS_DIRECTORY || dirOnly) throw new WasiError(E.ERRNO_NOTDIR);
-  if (mount.mode === 'ro' && (oflags & (E.OFLAGS_CREAT | E.OFLAGS_TRUNC) || rights & BigInt(E.RIGHTS_FD_WRITE))) {
-    throw new WasiError(E.ERRNO_ROFS);
-  }
-  if (oflags & E.OFLAGS_TRUNC) found = mount.truncate(parts, found);
-  return new MountFileFd(mount, parts, found, (fdflags & E.FDFLAGS_APPEND) !== 0);
 }
 
 /** A file or folder of a mount, by path: the mount's root (grafted into the tree) or a rename's source. */
@@ -42,7 +48,7 @@ export class MountInode extends Inode {
   override stat(): wasi.Filestat {
     return attempt(
       () => this.mount.stat(this.mount.lookup(this.parts)),
-      () => new Stat(this.ino, this.parts.length === 0 ? E.FILETYPE_DIRECTORY : E.FILETYPE_UNKNOWN, 0n),
+      () => new WasiStat(this.ino, this.parts.length === 0 ? E.FILETYPE_DIRECTORY : E.FILETYPE_UNKNOWN, 0n),
     );
   }
 }
@@ -109,7 +115,9 @@ class MountDirFd extends Fd {
     return attempt<OpenResult>(
       () => {
         const { parts, dirOnly } = resolve(this.parts, path);
-        let found = this.mount.find(parts);
+        // A plain read open gets its host fd from the lookup itself (one walk, not two).
+        const reading = !(rights & BigInt(E.RIGHTS_FD_WRITE)) && !(oflags & (E.OFLAGS_TRUNC | E.OFLAGS_CREAT));
+        let found = this.mount.find(parts, reading);
         if (!found) {
           if (!(oflags & E.OFLAGS_CREAT)) throw new WasiError(E.ERRNO_NOENT);
           if (oflags & E.OFLAGS_DIRECTORY || dirOnly) throw new WasiError(E.ERRNO_INVAL);
@@ -194,11 +202,19 @@ class MountDirFd extends Fd {
       const found = this.mount.lookup(parts);
       if (this.mount.mode === 'ro') throw new WasiError(E.ERRNO_ROFS);
       if (found.kind === 'file') {
-        this.mount.layer.set(parts.join('/'), { kind: 'deleted' });
+        this.mount.layer.set(parts.join('/'), { kind: 'deleted' }, true);
         return { ret: E.ERRNO_SUCCESS, inode_obj: found.file };
       }
       return { ret: E.ERRNO_SUCCESS, inode_obj: new MountInode(this.mount, parts) };
     }, (ret) => ({ ret, inode_obj: null }));
+  }
+
+  /** `os.symlink`: refused (EROFS in a read-only mount; Python never sees links in a mount). */
+  path_symlink(_target: string, path: string): number {
+    return attempt(() => {
+      resolve(this.parts, path);
+      return this.mount.mode === 'ro' ? E.ERRNO_ROFS : E.ERRNO_NOTSUP;
+    }, (ret) => ret);
   }
 
   /** A rename's second half (`allowDir`), or a hard link (not supported). */
@@ -214,7 +230,12 @@ class MountDirFd extends Fd {
   }
 }
 
-/** Host fds for one open file: opened on demand, closed at `fd_close` or when the event loop next turns. */
+/**
+ * Host fds for one open file: opened on demand (through the mount's
+ * race-free walk), closed at `fd_close` or when the event loop next turns,
+ * so that files Python leaves open hold no host fds. A reopen must find the
+ * very file it opened first (same device and inode), or fails with ENOENT.
+ */
 class HostHandle {
   private fd: number | null = null;
   private forWriting = false;
@@ -222,24 +243,33 @@ class HostHandle {
 
   constructor(
     private readonly mount: HostMount,
-    readonly real: string,
-  ) {}
+    readonly found: Found & { kind: 'host' },
+  ) {
+    if (found.fd !== undefined) this.keep(found.fd, false);
+  }
 
-  get(write: boolean): number {
-    if (this.fd !== null && (this.forWriting || !write)) return this.fd;
-    this.close();
-    // Between two opens the file may have been replaced by a symlink: check again.
-    if (fs.realpathSync.native(this.real) !== this.real || !this.mount.contains(this.real)) {
-      throw new WasiError(E.ERRNO_NOENT);
-    }
-    this.fd = fs.openSync(this.real, (write ? fs.constants.O_RDWR : fs.constants.O_RDONLY) | O_NOFOLLOW);
+  /** Uses `fd` until `fd_close` or the event loop next turns. */
+  private keep(fd: number, write: boolean): number {
+    this.fd = fd;
     this.forWriting = write;
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       this.close();
     }, 0);
     this.timer.unref?.();
-    return this.fd;
+    return fd;
+  }
+
+  get(write: boolean): number {
+    if (this.fd !== null && (this.forWriting || !write)) return this.fd;
+    this.close();
+    const fd = this.mount.openHost(this.found, write ? fs.constants.O_RDWR : fs.constants.O_RDONLY);
+    const st = fs.fstatSync(fd, { bigint: true });
+    if (st.ino !== this.found.st.ino || st.dev !== this.found.st.dev) {
+      fs.closeSync(fd);
+      throw new WasiError(E.ERRNO_NOENT); // replaced since it was opened
+    }
+    return this.keep(fd, write);
   }
 
   close(): void {
@@ -258,6 +288,7 @@ const MAX_READ = 16 * 1024 * 1024;
 /** An open file of a mount: on the host, or (overlay) in memory once written. */
 class MountFileFd extends Fd {
   private pos = 0n;
+  private closed = false;
   private file: File | null = null;
   private readonly handle: HostHandle | null = null;
 
@@ -268,15 +299,21 @@ class MountFileFd extends Fd {
     private append: boolean,
   ) {
     super();
-    if (found.kind === 'file') this.file = found.file;
-    else if (found.kind === 'host') this.handle = new HostHandle(mount, found.real);
+    if (found.kind === 'file') this.adopt(found.file);
+    else if (found.kind === 'host') this.handle = new HostHandle(mount, found);
+  }
+
+  /** Starts using an in-memory file: it counts against the quota while this fd is open. */
+  private adopt(file: File): File {
+    this.mount.layer.quota.hold(file);
+    return (this.file = file);
   }
 
   /** The in-memory file, if this one is (or has been copied up meanwhile by another fd). */
   private mem(): File | null {
     if (!this.file && this.mount.mode === 'overlay') {
       const layer = this.mount.layer.get(this.parts.join('/'));
-      if (layer?.kind === 'file') this.file = layer.file;
+      if (layer?.kind === 'file') this.adopt(layer.file);
     }
     return this.file;
   }
@@ -287,7 +324,7 @@ class MountFileFd extends Fd {
     const mem = this.mem();
     if (mem) return mem;
     if (!this.handle) throw new WasiError(E.ERRNO_BADF);
-    if (this.mount.mode === 'overlay') return (this.file = this.mount.copyUp(this.parts, this.handle.real));
+    if (this.mount.mode === 'overlay') return this.adopt(this.mount.copyUp(this.parts, this.handle.found));
     return this.handle.get(true);
   }
 
@@ -308,7 +345,7 @@ class MountFileFd extends Fd {
   private writeAt(data: Uint8Array, at: bigint): number {
     const target = this.target();
     if (typeof target !== 'number') {
-      memWrite(target, data, Number(at));
+      memWrite(this.mount.layer.quota, target, data, at);
       return data.length;
     }
     return fs.writeSync(target, data, 0, data.length, Number(at));
@@ -395,7 +432,7 @@ class MountFileFd extends Fd {
     return attempt(() => {
       const target = this.target();
       if (typeof target === 'number') fs.ftruncateSync(target, Number(size));
-      else memResize(target, Number(size));
+      else memResize(this.mount.layer.quota, target, size);
       return E.ERRNO_SUCCESS;
     }, (ret) => ret);
   }
@@ -405,7 +442,7 @@ class MountFileFd extends Fd {
       if (this.size() >= offset + len) return E.ERRNO_SUCCESS;
       const target = this.target();
       if (typeof target === 'number') fs.ftruncateSync(target, Number(offset + len));
-      else memResize(target, Number(offset + len));
+      else memResize(this.mount.layer.quota, target, offset + len);
       return E.ERRNO_SUCCESS;
     }, (ret) => ret);
   }
@@ -425,6 +462,8 @@ class MountFileFd extends Fd {
 
   override fd_close() {
     this.handle?.close();
+    if (this.file && !this.closed) this.mount.layer.quota.drop(this.file);
+    this.closed = true;
     return E.ERRNO_SUCCESS;
   }
 }

@@ -11,12 +11,18 @@
  *
  * Containment. Paths are normalised before they get here, and `..` can never
  * climb above the mount (nor above the directory fd a path is relative to).
- * Every lookup resolves the host path with `realpath` and checks that it is
- * inside the folder's real path: a symlink leading outside is treated as
- * non-existent and left out of listings; one leading inside is followed (Python
- * sees its target, never a link). Devices, FIFOs and sockets are invisible too.
- * Files are created with `O_CREAT | O_EXCL | O_NOFOLLOW`, so a dangling symlink
- * cannot create a file outside, and opened with `O_NOFOLLOW` on their real path.
+ * Every host call walks the path one component at a time through open
+ * folder fds, never following a symlink on the way (host-tree.ts), so it is
+ * race-free: a folder swapped for a symlink by another process mid-call
+ * cannot lead it outside. A symlink leading outside is treated as
+ * non-existent and left out of listings; one leading inside is followed
+ * (Python sees its target, never a link). Devices, FIFOs and sockets are
+ * invisible too. Files are created with `O_CREAT | O_EXCL | O_NOFOLLOW`, so a
+ * name held by a symlink cannot create a file outside.
+ *
+ * Memory. An overlay's in-memory files and entries count against the box's
+ * `limits.fsBytes` (overlay.ts); a copy-up that would not fit fails with
+ * ENOSPC before the host file is read.
  *
  * Files are read and written at offsets through a host fd that is opened on
  * demand and closed when the fd is closed or the event loop next turns, so
@@ -35,8 +41,12 @@ export { validateMounts, type MountMode, type MountSpec } from './spec.js';
  * @throws InvalidArgumentError when a spec is invalid
  */
 export function createMounts(specs: unknown): EngineMount[] {
-  return validateMounts(specs).map((spec) => ({
-    guestPath: spec.guestPath,
-    inode: new MountInode(new HostMount(spec.hostPath, spec.mode), []),
-  }));
+  return validateMounts(specs).map((spec) => {
+    const mount = new HostMount(spec.hostPath, spec.mode);
+    return {
+      guestPath: spec.guestPath,
+      inode: new MountInode(mount, []),
+      useQuota: (quota) => (mount.layer.quota = quota),
+    };
+  });
 }

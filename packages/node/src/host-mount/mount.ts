@@ -1,24 +1,30 @@
 /**
  * One mounted host folder: lookups, listings and changes, by path parts
- * relative to its root, for the three modes (see index.ts). The WASI fds
- * over it are in fds.ts.
+ * relative to its root, for the three modes (see index.ts). Every host call
+ * goes through {@link HostTree}, which walks the folder race-free. The WASI
+ * fds over it are in fds.ts.
  */
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
-import { File, Inode, resolvePath } from '@pybox/core/internal';
+import { File, FsQuota, Inode, MAX_FILE_BYTES, resolvePath, WasiStat } from '@pybox/core/internal';
 import { E, errnoOf, O_NOFOLLOW, WasiError } from './errno.js';
-import { memResize } from './overlay.js';
+import { HostTree } from './host-tree.js';
+import { memResize, OverlayLayer, type Layer } from './overlay.js';
 import type { MountMode } from './spec.js';
-import { hostStat, Stat } from './stat.js';
+import { hostStat } from './stat.js';
+
+export type { Layer } from './overlay.js';
+
+const C = fs.constants;
+/** Opening a FIFO for reading must not wait for a writer (it is then refused: not a file). */
+const O_NONBLOCK = C.O_NONBLOCK ?? 0;
 
 /** What a mount path leads to. */
 export type Found =
-  | { kind: 'host'; real: string; dir: boolean; st: fs.BigIntStats }
+  // `parts`: the path with its symlinks resolved; `fd`: the file opened for reading by the lookup, if asked for
+  | { kind: 'host'; parts: string[]; dir: boolean; st: fs.BigIntStats; fd?: number }
   | { kind: 'file'; file: File } // an overlay's in-memory file
   | { kind: 'dir'; ino: bigint }; // an overlay's in-memory folder (it hides the host's below it)
-
-/** An overlay entry: something created in memory, or a deletion hiding the host's entry. */
-export type Layer = { kind: 'file'; file: File } | { kind: 'dir'; ino: bigint } | { kind: 'deleted' };
 
 export interface Listed {
   name: string;
@@ -32,33 +38,43 @@ export const isDir = (f: Found) => f.kind === 'dir' || (f.kind === 'host' && f.d
 /** One mounted host folder: lookups, listings and changes, by path parts relative to its root. */
 export class HostMount {
   /** The overlay's changes, by mount-relative path (`a/b.txt`); always empty unless mode is `'overlay'`. */
-  readonly layer = new Map<string, Layer>();
-  private readonly prefix: string;
+  readonly layer = new OverlayLayer();
+  /** The host folder, reached race-free. */
+  readonly host: HostTree;
 
   constructor(
     /** The folder's real path. */
     readonly root: string,
     readonly mode: MountMode,
   ) {
-    this.prefix = root.endsWith(nodePath.sep) ? root : root + nodePath.sep;
+    this.host = new HostTree(root);
   }
 
-  /** Whether a real path is the folder or inside it. */
-  contains(real: string): boolean {
-    return real === this.root || real.startsWith(this.prefix);
+  /**
+   * The host's file or folder at `parts`: visible only if it is one, and
+   * inside. With `open`, a file is also opened for reading in the same walk
+   * (the caller owns `fd`), so that opening a file walks its path once.
+   */
+  private hostFind(parts: string[], open = false): Found {
+    return this.host.resolve(parts, true, (r) => {
+      let st = r.st;
+      if (!st || (!st.isFile() && !st.isDirectory())) throw new WasiError(E.ERRNO_NOENT);
+      if (!open || !st.isFile() || r.name === null) return { kind: 'host', parts: r.parts, dir: st.isDirectory(), st };
+      const fd = fs.openSync(this.host.at(r.dir, r.name), C.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+      st = fs.fstatSync(fd, { bigint: true }); // what was opened (it may have changed since the lstat)
+      if (!st.isFile()) {
+        fs.closeSync(fd);
+        throw new WasiError(E.ERRNO_NOENT);
+      }
+      return { kind: 'host', parts: r.parts, dir: false, st, fd };
+    });
   }
 
-  /** A host path, resolved: visible only if its real path is inside and it is a file or a folder. */
-  private host(path: string): Found {
-    const real = fs.realpathSync.native(path);
-    if (!this.contains(real)) throw new WasiError(E.ERRNO_NOENT);
-    const st = fs.statSync(real, { bigint: true });
-    if (!st.isFile() && !st.isDirectory()) throw new WasiError(E.ERRNO_NOENT);
-    return { kind: 'host', real, dir: st.isDirectory(), st };
-  }
-
-  /** What a path leads to; throws a WasiError (ENOENT, ENOTDIR...) when it leads nowhere. */
-  lookup(parts: string[]): Found {
+  /**
+   * What a path leads to; throws a WasiError (ENOENT, ENOTDIR...) when it
+   * leads nowhere. `open`: see {@link hostFind}.
+   */
+  lookup(parts: string[], open = false): Found {
     if (this.mode === 'overlay') {
       let hostVisible = true;
       for (let i = 1; i <= parts.length; i++) {
@@ -76,23 +92,28 @@ export class HostMount {
         hostVisible = false;
       }
     }
-    return this.host(nodePath.join(this.root, ...parts));
+    return this.hostFind(parts, open);
   }
 
   /** Like {@link lookup}, but `null` when nothing is there (other errors still throw). */
-  find(parts: string[]): Found | null {
+  find(parts: string[], open = false): Found | null {
     try {
-      return this.lookup(parts);
+      return this.lookup(parts, open);
     } catch (e) {
       if (errnoOf(e) === E.ERRNO_NOENT) return null;
       throw e;
     }
   }
 
-  stat(found: Found): Stat {
+  stat(found: Found): WasiStat {
     if (found.kind === 'host') return hostStat(found.st);
-    if (found.kind === 'file') return new Stat(found.file.ino, E.FILETYPE_REGULAR_FILE, BigInt(found.file.data.length));
-    return new Stat(found.ino, E.FILETYPE_DIRECTORY, 0n);
+    if (found.kind === 'file') return new WasiStat(found.file.ino, E.FILETYPE_REGULAR_FILE, BigInt(found.file.data.length));
+    return new WasiStat(found.ino, E.FILETYPE_DIRECTORY, 0n);
+  }
+
+  /** Opens a host file this mount found (the caller closes the fd). */
+  openHost(found: Found & { kind: 'host' }, flags: number): number {
+    return this.host.open(found.parts, flags);
   }
 
   /** A folder's entries (without `.` and `..`). */
@@ -102,20 +123,25 @@ export class HostMount {
     const key = parts.join('/');
     const out = new Map<string, Listed>();
     if (at.kind === 'host') {
-      for (const name of fs.readdirSync(at.real)) {
+      for (const { name, st } of this.host.list(at.parts)) {
         if (this.layer.has(key ? `${key}/${name}` : name)) continue; // the overlay decides
-        let child: Found;
-        try {
-          child = this.host(nodePath.join(at.real, name));
-        } catch {
-          continue; // gone, outside the mount, or not a file or folder
+        let child: { dir: boolean; st: fs.BigIntStats } = { dir: st.isDirectory(), st };
+        if (st.isSymbolicLink()) {
+          try {
+            const found = this.hostFind([...at.parts, name]);
+            if (found.kind !== 'host') continue;
+            child = found;
+          } catch {
+            continue; // it leads out of the mount, or nowhere
+          }
+        } else if (!st.isFile() && !st.isDirectory()) {
+          continue; // devices, FIFOs and sockets are not for Python
         }
-        if (child.kind !== 'host') continue;
         out.set(name, { name, type: child.dir ? E.FILETYPE_DIRECTORY : E.FILETYPE_REGULAR_FILE, ino: child.st.ino });
       }
     }
     const prefix = key ? `${key}/` : '';
-    for (const [path, layer] of this.layer) {
+    for (const [path, layer] of this.layer.list()) {
       if (!path.startsWith(prefix) || path.includes('/', prefix.length) || layer.kind === 'deleted') continue;
       const name = path.slice(prefix.length);
       out.set(name, layer.kind === 'file'
@@ -140,15 +166,15 @@ export class HostMount {
     return { dir, name, key: parts.join('/') };
   }
 
-  /** The host path of an entry whose parent is a host folder (rw mode). */
-  private hostPathIn(dir: Found, name: string): string {
+  /** The host path parts of an entry whose parent is a host folder (rw mode). */
+  private hostPartsIn(dir: Found, name: string): string[] {
     if (dir.kind !== 'host') throw new WasiError(E.ERRNO_XDEV);
-    return nodePath.join(dir.real, name);
+    return [...dir.parts, name];
   }
 
   /** Forgets the overlay's entries below a folder. */
   private dropBelow(key: string): void {
-    for (const path of [...this.layer.keys()]) if (path.startsWith(`${key}/`)) this.layer.delete(path);
+    for (const path of this.layer.below(key)) this.layer.delete(path);
   }
 
   /** Creates an empty file where nothing is. */
@@ -160,14 +186,18 @@ export class HostMount {
       this.layer.set(key, { kind: 'file', file });
       return { kind: 'file', file };
     }
-    const path = this.hostPathIn(dir, name);
+    const at = this.hostPartsIn(dir, name);
     try {
-      fs.closeSync(fs.openSync(path, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY | O_NOFOLLOW, 0o666));
+      const fd = this.host.inParent(at, (path) => fs.openSync(path, C.O_CREAT | C.O_EXCL | C.O_WRONLY | O_NOFOLLOW, 0o666));
+      try {
+        return { kind: 'host', parts: at, dir: false, st: fs.fstatSync(fd, { bigint: true }) };
+      } finally {
+        fs.closeSync(fd);
+      }
     } catch (e) {
       // Something invisible is there (a symlink out of the mount, a FIFO...): not for Python.
       throw errnoOf(e) === E.ERRNO_EXIST ? new WasiError(E.ERRNO_ACCES) : e;
     }
-    return this.host(path);
   }
 
   /** Empties a file (`O_TRUNC`). */
@@ -175,12 +205,12 @@ export class HostMount {
     this.writable();
     if (this.mode === 'overlay') {
       const file = found.kind === 'file' ? found.file : new File(new Uint8Array(0));
-      memResize(file, 0);
+      memResize(this.layer.quota, file, 0);
       this.layer.set(parts.join('/'), { kind: 'file', file });
       return { kind: 'file', file };
     }
     if (found.kind !== 'host') throw new WasiError(E.ERRNO_BADF);
-    const fd = fs.openSync(found.real, fs.constants.O_WRONLY | O_NOFOLLOW);
+    const fd = this.openHost(found, C.O_WRONLY);
     try {
       fs.ftruncateSync(fd, 0);
     } finally {
@@ -189,11 +219,15 @@ export class HostMount {
     return found;
   }
 
-  /** Copies a host file into the overlay (its first write). */
-  copyUp(parts: string[], real: string): File {
-    const fd = fs.openSync(real, fs.constants.O_RDONLY | O_NOFOLLOW);
+  /** Copies a host file into the overlay (its first write): ENOSPC when it does not fit the quota. */
+  copyUp(parts: string[], found: Found & { kind: 'host' }): File {
+    const fd = this.openHost(found, C.O_RDONLY);
     const file = new File(new Uint8Array(0));
     try {
+      const size = Number(fs.fstatSync(fd, { bigint: true }).size);
+      if (size > MAX_FILE_BYTES) throw new WasiError(E.ERRNO_FBIG);
+      // Checked before reading: a host file too big for the quota never lands in memory.
+      if (!this.layer.quota.fits(size + FsQuota.entryCost(parts.join('/')))) throw new WasiError(E.ERRNO_NOSPC);
       file.data = new Uint8Array(fs.readFileSync(fd)); // its own buffer (a Buffer may share a pool)
     } finally {
       fs.closeSync(fd);
@@ -211,7 +245,7 @@ export class HostMount {
       this.layer.set(key, { kind: 'dir', ino: Inode.issue_ino() });
       return;
     }
-    fs.mkdirSync(this.hostPathIn(dir, name));
+    this.host.inParent(this.hostPartsIn(dir, name), (path) => fs.mkdirSync(path));
   }
 
   unlinkFile(parts: string[]): void {
@@ -219,8 +253,8 @@ export class HostMount {
     if (isDir(found)) throw new WasiError(E.ERRNO_ISDIR);
     this.writable();
     const { dir, name, key } = this.parent(parts);
-    if (this.mode === 'overlay') this.layer.set(key, { kind: 'deleted' });
-    else fs.unlinkSync(this.hostPathIn(dir, name));
+    if (this.mode === 'overlay') this.layer.set(key, { kind: 'deleted' }, true);
+    else this.host.inParent(this.hostPartsIn(dir, name), (path) => fs.unlinkSync(path));
   }
 
   rmdir(parts: string[]): void {
@@ -232,9 +266,9 @@ export class HostMount {
     const { dir, name, key } = this.parent(parts);
     if (this.mode === 'overlay') {
       this.dropBelow(key);
-      this.layer.set(key, { kind: 'deleted' });
+      this.layer.set(key, { kind: 'deleted' }, true);
     } else {
-      fs.rmdirSync(this.hostPathIn(dir, name));
+      this.host.inParent(this.hostPartsIn(dir, name), (path) => fs.rmdirSync(path));
     }
   }
 
@@ -261,27 +295,32 @@ export class HostMount {
     const src = this.parent(from);
     const dst = this.parent(to);
     if (this.mode !== 'overlay') {
-      fs.renameSync(this.hostPathIn(src.dir, src.name), this.hostPathIn(dst.dir, dst.name));
+      const a = this.hostPartsIn(src.dir, src.name);
+      const b = this.hostPartsIn(dst.dir, dst.name);
+      this.host.inParent(a, (oldPath) => this.host.inParent(b, (newPath) => fs.renameSync(oldPath, newPath)));
       return;
     }
+    const moving = this.layer.below(src.key);
+    if (!this.layer.fitsMove(moving, src.key, dst.key)) throw new WasiError(E.ERRNO_NOSPC);
     let moved: Layer;
     if (found.kind === 'file' || found.kind === 'dir') {
       moved = found;
     } else if (!found.dir) {
-      moved = { kind: 'file', file: this.copyUp(from, found.real) };
+      moved = { kind: 'file', file: this.copyUp(from, found) };
     } else if (this.list(from).length === 0) {
       moved = { kind: 'dir', ino: Inode.issue_ino() };
     } else {
       throw new WasiError(E.ERRNO_XDEV); // a host folder with contents: shutil.move copies it instead
     }
+    // Checked above: from here on nothing may fail halfway.
     this.dropBelow(dst.key);
-    for (const [path, layer] of [...this.layer]) {
-      if (!path.startsWith(`${src.key}/`)) continue;
+    for (const path of moving) {
+      const layer = this.layer.get(path)!;
+      this.layer.set(dst.key + path.slice(src.key.length), layer, true);
       this.layer.delete(path);
-      this.layer.set(dst.key + path.slice(src.key.length), layer);
     }
-    this.layer.set(dst.key, moved);
-    this.layer.set(src.key, { kind: 'deleted' });
+    this.layer.set(dst.key, moved, true);
+    this.layer.set(src.key, { kind: 'deleted' }, true);
   }
 
   /** Puts an in-memory file (moved from outside the mount, or detached by a rename) at `to`. */
@@ -293,11 +332,12 @@ export class HostMount {
       this.layer.set(dst.key, { kind: 'file', file });
       return;
     }
-    const flags =
+    const fd =
       there?.kind === 'host'
-        ? fs.constants.O_WRONLY | fs.constants.O_TRUNC | O_NOFOLLOW
-        : fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | O_NOFOLLOW;
-    const fd = fs.openSync(there?.kind === 'host' ? there.real : this.hostPathIn(dst.dir, dst.name), flags, 0o666);
+        ? this.openHost(there, C.O_WRONLY | C.O_TRUNC)
+        : this.host.inParent(this.hostPartsIn(dst.dir, dst.name), (path) =>
+            fs.openSync(path, C.O_WRONLY | C.O_CREAT | C.O_EXCL | O_NOFOLLOW, 0o666),
+          );
     try {
       fs.writeSync(fd, file.data);
     } finally {
@@ -312,11 +352,16 @@ export class HostMount {
     const now = Date.now() / 1000;
     const pick = (value: bigint, set: number, setNow: number, current: bigint) =>
       flags & setNow ? now : flags & set ? Number(value) / 1e9 : Number(current) / 1e9;
-    fs.utimesSync(
-      found.real,
-      pick(atim, E.FSTFLAGS_ATIM, E.FSTFLAGS_ATIM_NOW, found.st.atimeNs),
-      pick(mtim, E.FSTFLAGS_MTIM, E.FSTFLAGS_MTIM_NOW, found.st.mtimeNs),
-    );
+    const fd = this.openHost(found, C.O_RDONLY);
+    try {
+      fs.futimesSync(
+        fd,
+        pick(atim, E.FSTFLAGS_ATIM, E.FSTFLAGS_ATIM_NOW, found.st.atimeNs),
+        pick(mtim, E.FSTFLAGS_MTIM, E.FSTFLAGS_MTIM_NOW, found.st.mtimeNs),
+      );
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 }
 
