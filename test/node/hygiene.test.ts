@@ -30,10 +30,16 @@ const PUBLIC_VALUES = [
   'GuestCrashError',
   'InvalidArgumentError',
   'MAX_CODE_CHARS',
+  'MemorySnapshotStore',
+  'PausedRun',
+  'PoolBusyError',
+  'PoolSession',
   'PyBox',
   'PyBoxError',
+  'PyBoxPool',
   'PythonError',
   'QuotaExceededError',
+  'SnapshotError',
   'TimeLimitError',
   'ToolDefinitionError',
   'WallTimeLimitError',
@@ -70,10 +76,12 @@ it('both packages are ESM with conditional exports and emitted types', () => {
 
 it('the public barrels export the public API only', () => {
   expect(Object.keys(core).sort()).toEqual(PUBLIC_VALUES);
-  expect(Object.keys(node).sort()).toEqual(PUBLIC_VALUES);
+  // Node adds what only it has: worker threads shared by boxes, and a filesystem store.
+  expect(Object.keys(node).sort()).toEqual([...PUBLIC_VALUES, 'BoxThread', 'FileSnapshotStore'].sort());
   // The same classes on both runtimes, except the runtime's own PyBox.
   expect(node.Context).toBe(core.Context);
   expect(node.InvalidArgumentError).toBe(core.InvalidArgumentError);
+  expect(node.PyBoxPool).toBe(core.PyBoxPool);
   expect(node.PyBox).not.toBe(core.PyBox);
 });
 

@@ -239,6 +239,75 @@ export class GuestCrashError extends PyBoxError {
 }
 
 /**
+ * Why a snapshot was refused:
+ * - `not-a-snapshot`: the bytes do not start like a PyBox snapshot;
+ * - `corrupted`: truncated or changed (the checksum or the compressed stream does not match);
+ * - `newer-format`: written by a newer PyBox, in a format this one cannot read;
+ * - `other-build`: taken with another guest build (`wasm/manifest.json`'s inputs hash differs);
+ * - `other-image`: taken from a box booted from another boot image (another `@pybox/core` build);
+ * - `too-large`: larger than the `maxBytes` of `PyBox.restore` (compressed or unpacked);
+ * - `not-now`: `box.snapshot()` was called where no consistent state exists (inside a guest call).
+ *
+ * @example
+ * ```ts
+ * if (e instanceof SnapshotError && e.reason === 'other-build') await startFresh()
+ * ```
+ */
+export type SnapshotRefusal = 'not-a-snapshot' | 'corrupted' | 'newer-format' | 'other-build' | 'other-image' | 'too-large' | 'not-now';
+
+/** Every {@link SnapshotRefusal}, for checking one that crossed a boundary. */
+export const SNAPSHOT_REFUSALS: readonly SnapshotRefusal[] = [
+  'not-a-snapshot',
+  'corrupted',
+  'newer-format',
+  'other-build',
+  'other-image',
+  'too-large',
+  'not-now',
+];
+
+/**
+ * A snapshot could not be taken or restored; `reason` says why, the message what to do. Nothing
+ * was changed: no box was created, and the process and other boxes are unaffected.
+ *
+ * @example
+ * ```ts
+ * try { box = await PyBox.restore(bytes, { tools }) }
+ * catch (e) { if (e instanceof SnapshotError) console.warn(e.reason, e.message) }
+ * ```
+ */
+export class SnapshotError extends PyBoxError {
+  override name = 'SnapshotError';
+  /** Why the snapshot was refused. */
+  readonly reason: SnapshotRefusal;
+  constructor(message: string, reason: SnapshotRefusal = 'corrupted') {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+/**
+ * A pool could not hand out a box: its queue of waiting calls is full (back-pressure: retry
+ * later or shed the request), or a call waited longer than `checkoutTimeoutMs`.
+ *
+ * @example
+ * ```ts
+ * try { await pool.use((box) => work(box)) }
+ * catch (e) { if (e instanceof PoolBusyError) res.status(503).send(e.reason) }
+ * ```
+ */
+export class PoolBusyError extends PyBoxError {
+  override name = 'PoolBusyError';
+  constructor(
+    message: string,
+    /** `queue-full` or `timeout`. */
+    readonly reason: 'queue-full' | 'timeout' = 'queue-full',
+  ) {
+    super(message);
+  }
+}
+
+/**
  * A write through the host API (`box.fs.writeFile`, `box.fs.mkdir`, initial
  * `files`) would make the box's files exceed `limits.fsBytes`. Python gets
  * `OSError(ENOSPC)` in the same case. Delete files or raise the limit.
@@ -270,6 +339,8 @@ export const errorClasses = {
   AbortedError,
   CallbackError,
   GuestCrashError,
+  SnapshotError,
+  PoolBusyError,
   QuotaExceededError,
 } as const;
 

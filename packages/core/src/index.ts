@@ -11,10 +11,14 @@
  * const r = await ctx.exec('hits = await search(query="wasm")\nprint(len(hits))')
  * ```
  */
-export { PyBox, type BrowserPyBoxOptions } from './browser/pybox.js';
+export { PyBox, type BrowserPyBoxOptions, type BrowserRestoreOptions } from './browser/pybox.js';
 export type { AssetUrls } from './browser/assets.js';
 export type { PyBoxBase, BoxFileSystem } from './api/box.js';
 export { Context, MAX_CODE_CHARS } from './api/context.js';
+export { PausedRun, type PausedCallResult, type ResumeOptions } from './api/paused.js';
+export type { PendingCall } from './engine/types.js';
+export { PyBoxPool, PoolSession, type PyBoxPoolOptions, type PoolMetrics, type PoolLease } from './pool/pool.js';
+export { MemorySnapshotStore, type SnapshotStore } from './pool/store.js';
 export {
   DEFAULT_LIMITS,
   type ContextOptions,
@@ -25,6 +29,7 @@ export {
   type JsonSchemaObject,
   type Limits,
   type PyBoxOptions,
+  type RestoreOptions,
   type ToolDefinition,
   type ToolsInput,
   type ToolCallEvent,
@@ -44,10 +49,13 @@ export {
   InvalidArgumentError,
   PyBoxError,
   PythonError,
+  PoolBusyError,
+  SnapshotError,
   QuotaExceededError,
   TimeLimitError,
   ToolDefinitionError,
   WallTimeLimitError,
   type CallbackName,
   type CrashReason,
+  type SnapshotRefusal,
 } from './errors.js';

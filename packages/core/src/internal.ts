@@ -13,10 +13,12 @@
  */
 export { PyBoxBase } from './api/box.js';
 export type { EngineHost } from './api/host.js';
-export { checkBoxOptions } from './api/validate.js';
+export { checkBoxOptions, checkRestore } from './api/validate.js';
 export { toEngineOptions } from './browser/pybox.js';
 export { loadAssets, type AssetUrls } from './browser/assets.js';
 export { Engine } from './engine/engine.js';
+export { useGzip, streamGzip, unpackedTooLarge, decodeSnapshot, type Gzip } from './engine/snapshot-codec.js';
+export { usePageCompare } from './engine/snapshot.js';
 export { InThreadHost } from './engine/in-thread-host.js';
 export { VirtualFileSystem, STDLIB_PATH, WRITABLE_DIRS, type FileStat } from './engine/fs.js';
 export type { EngineMount } from './engine/mount-router.js';
@@ -33,6 +35,9 @@ export type {
   GuestAssets,
   JsonSchemaObject,
   ResetInfo,
+  RestoredState,
+  ToolOutcome,
+  PendingCall,
 } from './engine/types.js';
 export { ABI_VERSION, type GuestError, type ToolRequest } from './engine/abi.js';
 export { errorClasses } from './errors.js';

@@ -13,9 +13,10 @@
  * ```
  */
 import { Worker } from 'node:worker_threads';
-import type { Limits, PyBoxOptions } from '@pybox/core';
+import { InvalidArgumentError, type Limits, type PyBoxOptions, type RestoreOptions } from '@pybox/core';
 import {
   checkBoxOptions,
+  checkRestore,
   Engine,
   InThreadHost,
   PyBoxBase,
@@ -27,6 +28,13 @@ import {
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { loadAssets } from './assets.js';
 import { createMounts, validateMounts, type MountSpec } from './host-mount/index.js';
+import { installNativeSnapshots } from './snapshot-native.js';
+import { BoxThread } from './thread.js';
+
+installNativeSnapshots();
+
+export { BoxThread } from './thread.js';
+export { FileSnapshotStore } from './store.js';
 
 // The public API of @pybox/core, minus what only browsers use (PyBox is this package's own).
 export {
@@ -40,8 +48,14 @@ export {
   GuestCrashError,
   InvalidArgumentError,
   MAX_CODE_CHARS,
+  MemorySnapshotStore,
+  PausedRun,
+  PoolBusyError,
+  PoolSession,
+  PyBoxPool,
   PyBoxError,
   PythonError,
+  SnapshotError,
   QuotaExceededError,
   TimeLimitError,
   ToolDefinitionError,
@@ -58,6 +72,15 @@ export {
   type Limits,
   type PyBoxBase,
   type PyBoxOptions,
+  type PausedCallResult,
+  type PendingCall,
+  type PoolLease,
+  type PoolMetrics,
+  type PyBoxPoolOptions,
+  type SnapshotStore,
+  type ResumeOptions,
+  type RestoreOptions,
+  type SnapshotRefusal,
   type ToolDefinition,
   type ToolsInput,
   type ToolCallEvent,
@@ -89,6 +112,11 @@ export interface NodePyBoxOptions extends PyBoxOptions {
    * @throws InvalidArgumentError (from `create`) when a spec is invalid
    */
   mounts?: MountSpec[];
+  /**
+   * Run on this shared worker thread instead of a worker of its own: less memory and a faster
+   * start per box; its boxes share the thread's CPU, and a hard stop ends them all.
+   */
+  thread?: BoxThread;
 }
 
 /**
@@ -104,7 +132,8 @@ export interface NodePyBoxOptions extends PyBoxOptions {
 export class PyBox extends PyBoxBase {
   /** Starts a box: loads (once per process) and instantiates the guest, defines the tools. */
   static async create(options: NodePyBoxOptions = {}): Promise<PyBox> {
-    checkBoxOptions(options, ['inThread', 'mounts']);
+    checkBoxOptions(options, ['inThread', 'mounts', 'thread']);
+    const spawn = spawnerFor(options);
     const mountSpecs = validateMounts(options.mounts);
     const assets = await loadAssets();
     const engineOptions = toEngineOptions(options);
@@ -112,14 +141,68 @@ export class PyBox extends PyBoxBase {
     if (options.inThread) {
       host = new InThreadHost(await Engine.create(assets, { ...engineOptions, mounts: createMounts(mountSpecs) }));
     } else {
-      host = await WorkerHost.start(startThread, assets, { ...engineOptions, mountSpecs });
+      host = await WorkerHost.start(spawn, assets, { ...engineOptions, mountSpecs });
     }
     return PyBoxBase.open((h, l) => new PyBox(h, l), host, options);
+  }
+
+  /**
+   * A box in the state of a snapshot (`box.snapshot()`, from any engine or
+   * runtime of the same PyBox build): its contexts with their variables,
+   * names and parents, its files, limits and configuration, and its
+   * paused runs (`box.paused`). Tools and mounts are given again (functions
+   * and host folders are not data). `random` is reseeded.
+   * @throws SnapshotError when the bytes are damaged, too large (`maxBytes`, default 1 GiB), of a newer format, or of another build or boot image
+   *
+   * @example
+   * ```ts
+   * const box = await PyBox.restore(await readFile('session.pybox'), { tools: [approve] })
+   * const [run] = box.paused
+   * console.log((await run.resume({ results: [{ id: run.pending[0].id, value: true }] })).stdout)
+   * ```
+   */
+  static async restore(bytes: Uint8Array, options: NodeRestoreOptions = {}): Promise<PyBox> {
+    checkRestore(bytes, options, ['inThread', 'mounts', 'thread']);
+    const spawn = spawnerFor(options);
+    const mountSpecs = validateMounts(options.mounts);
+    const assets = await loadAssets();
+    const { host, state } = options.inThread
+      ? await InThreadHost.restore(assets, bytes, { mounts: createMounts(mountSpecs), maxBytes: options.maxBytes })
+      : await WorkerHost.restore(spawn, assets, { mountSpecs }, bytes, options.maxBytes);
+    return PyBoxBase.openRestored((h, l) => new PyBox(h, l), host, state, options);
   }
 
   private constructor(host: EngineHost, limits: Limits) {
     super(host, limits);
   }
+}
+
+/**
+ * Options of `PyBox.restore` on Node (the environment, limits and files come from the snapshot).
+ *
+ * @example
+ * ```ts
+ * const options: NodeRestoreOptions = { tools: [approve], mounts: [{ hostPath: './data', guestPath: '/mnt/data' }] }
+ * ```
+ */
+export interface NodeRestoreOptions extends RestoreOptions {
+  /** Run the engine on the calling thread. */
+  inThread?: boolean;
+  /** Host folders, given again (a snapshot holds no mounts). */
+  mounts?: MountSpec[];
+  /** Run on this shared worker thread (see `NodePyBoxOptions.thread`). */
+  thread?: BoxThread;
+}
+
+/** How a box's worker starts: a thread of its own, or an engine on a shared one. */
+function spawnerFor(options: { thread?: unknown; inThread?: boolean }): () => WorkerHandle {
+  if (options.thread === undefined) return startThread;
+  if (!(options.thread instanceof BoxThread)) {
+    throw new InvalidArgumentError('thread must be a BoxThread (new BoxThread() from @pybox/node)');
+  }
+  if (options.inThread) throw new InvalidArgumentError('inThread and thread exclude each other: choose one');
+  const thread = options.thread;
+  return () => thread.handle();
 }
 
 function startThread(): WorkerHandle {

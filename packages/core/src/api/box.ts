@@ -5,11 +5,12 @@
  * pending call so that `close()` can reject them; an {@link EngineHost}
  * does the work.
  */
-import type { ResetInfo } from '../engine/types.js';
+import type { ResetInfo, RestoredState } from '../engine/types.js';
 import { BoxClosedError, ContextDisposedError, describeValue, InvalidArgumentError } from '../errors.js';
 import { PendingCalls } from '../pending.js';
 import { Context, type ExecStop } from './context.js';
 import type { EngineHost } from './host.js';
+import { PausedRun } from './paused.js';
 import { prepareTools } from '../tools/define.js';
 import { renderStubs, type StubSource } from '../tools/stubs.js';
 import {
@@ -72,7 +73,7 @@ export abstract class PyBoxBase {
   readonly limits: Required<Limits>;
   private closed = false;
   private readonly pending = new PendingCalls({ mapError: (e) => (this.closed ? new BoxClosedError() : e) });
-  private readonly contexts = new Set<Context>();
+  private readonly live = new Set<Context>();
   /** What each tool's stub is made from, in definition order. */
   private readonly stubs = new Map<string, StubSource>();
   private readonly toolCallListeners = new Set<(event: ToolCallEvent) => void>();
@@ -82,6 +83,9 @@ export abstract class PyBoxBase {
   /** Bumped whenever the guest is replaced: handles from an older generation are dead. */
   private generation = 0;
   private lastReset: ResetInfo | null = null;
+  private readonly pausedRuns: PausedRun[] = [];
+  private execsStarted = 0;
+  private guestResets = 0;
 
   /** @internal Use `PyBox.create()`. */
   protected constructor(
@@ -92,8 +96,10 @@ export abstract class PyBoxBase {
     host.onReset((info) => {
       // A trap or a hard stop replaced the guest: its contexts no longer exist.
       this.generation++;
+      this.guestResets++;
       this.lastReset = info;
-      this.contexts.clear();
+      this.live.clear();
+      this.pausedRuns.length = 0;
     });
     this.fs = {
       writeFile: async (path, data) => {
@@ -133,6 +139,105 @@ export abstract class PyBoxBase {
       throw e;
     }
     return box;
+  }
+
+  /**
+   * Wraps the host of an engine restored from a snapshot in the facade: the
+   * limits and contexts (names, parents) the snapshot holds, its paused runs,
+   * the tools given again. Runtimes call this from their `PyBox.restore()`.
+   * @internal
+   */
+  protected static async openRestored<T extends PyBoxBase>(
+    make: (host: EngineHost, limits: Limits) => T,
+    host: EngineHost,
+    state: RestoredState,
+    options: Pick<PyBoxOptions, 'tools' | 'validateResults'>,
+  ): Promise<T> {
+    const record = readFacadeRecord(state.facade);
+    const box = make(host, record.limits);
+    box.validateResults = options.validateResults ?? record.validateResults;
+    try {
+      if (options.tools !== undefined) await box.defineTools(options.tools);
+    } catch (e) {
+      await box.close();
+      throw e;
+    }
+    const names = new Map(record.contexts.map((c) => [c.id, c.name]));
+    const byId = new Map<number, Context>();
+    for (const { id, parent } of state.contexts) {
+      const ctx = box.makeContext(id, names.get(id) ?? `context-${id}`, parent === null ? undefined : byId.get(parent));
+      byId.set(id, ctx);
+    }
+    for (const run of state.paused) {
+      const ctx = byId.get(run.context);
+      if (!ctx) continue;
+      ctx.pausedRun = true;
+      box.pausedRuns.push(
+        new PausedRun(ctx, run.pending, run.stdout, run.stderr, {
+          host,
+          toolNames: () => box.toolNames,
+          done: (r) => {
+            const i = box.pausedRuns.indexOf(r);
+            if (i >= 0) box.pausedRuns.splice(i, 1);
+          },
+        }),
+      );
+    }
+    return box;
+  }
+
+  /**
+   * A snapshot of the whole box, as bytes to store or send anywhere: every
+   * context (its variables, name, parent and protected names), the files of
+   * the in-memory filesystem (not mounts), the limits and configuration, and
+   * every exec waiting on tool calls (it becomes a {@link PausedRun} of the
+   * restored box). Restore it with `PyBox.restore(bytes, { tools })`. The box
+   * goes on unchanged. It holds the difference to the boot image, gzipped.
+   * @throws SnapshotError (`not-now`) when called from a synchronous tool handler of an in-thread box
+   *
+   * @example
+   * ```ts
+   * const bytes = await box.snapshot()
+   * await store.put(sessionId, bytes)
+   * await box.close()
+   * // later, anywhere with the same PyBox build:
+   * const again = await PyBox.restore(await store.get(sessionId), { tools })
+   * ```
+   */
+  async snapshot(): Promise<Uint8Array> {
+    const record: FacadeRecord = {
+      limits: this.limits,
+      validateResults: this.validateResults,
+      contexts: [...this.live].filter((c) => c.isLive).map((c) => ({ id: c.id, name: c.name })),
+      tools: this.toolNames,
+    };
+    return this.track(() => this.host.snapshot(record));
+  }
+
+  /**
+   * The live contexts of this box, in creation order (after a restore: the snapshot's, with
+   * the names they were created with).
+   *
+   * @example
+   * ```ts
+   * const main = box.contexts().find((c) => c.name === 'main') ?? (await box.createContext({ name: 'main' }))
+   * ```
+   */
+  contexts(): Context[] {
+    return [...this.live].filter((c) => c.isLive);
+  }
+
+  /**
+   * The runs of a restored box that were waiting on tool calls when the snapshot was taken,
+   * until each is resumed or cancelled.
+   *
+   * @example
+   * ```ts
+   * for (const run of box.paused) console.log(run.context.name, run.pending)
+   * ```
+   */
+  get paused(): readonly PausedRun[] {
+    return [...this.pausedRuns];
   }
 
   /**
@@ -231,13 +336,19 @@ export abstract class PyBoxBase {
     if (name !== undefined && typeof name !== 'string') {
       throw new InvalidArgumentError(`createContext options.name must be a string, got ${describeValue(name)}`);
     }
-    if (parent !== undefined && !(parent instanceof Context && this.contexts.has(parent) && parent.isLive)) {
+    if (parent !== undefined && !(parent instanceof Context && this.live.has(parent) && parent.isLive)) {
       throw new InvalidArgumentError('parent must be a live context of this box');
     }
     const generation = this.generation;
     const id = await this.track(() => this.host.createContext(parent?.id));
     if (generation !== this.generation) throw this.lostError();
-    const ctx = new Context(id, name ?? `context-${id}`, {
+    return this.makeContext(id, name ?? `context-${id}`, parent as Context | undefined);
+  }
+
+  /** The handle of an engine context. */
+  private makeContext(id: number, name: string, parent: Context | undefined): Context {
+    const generation = this.generation;
+    const ctx = new Context(id, name, {
       host: this.host,
       box: this,
       limits: this.limits,
@@ -245,14 +356,15 @@ export abstract class PyBoxBase {
       currentGeneration: () => this.generation,
       lostError: () => this.lostError(),
       track: (fn) => this.track(fn),
-      forget: (c) => this.contexts.delete(c),
+      forget: (c) => this.live.delete(c),
       startExec: (stop) => {
         if (this.closed) throw new BoxClosedError();
+        this.execsStarted++;
         this.running.add(stop);
         return () => this.running.delete(stop);
       },
-    });
-    this.contexts.add(ctx);
+    }, parent);
+    this.live.add(ctx);
     return ctx;
   }
 
@@ -273,6 +385,19 @@ export abstract class PyBoxBase {
     for (const stop of [...this.running]) stop('interrupted: box.interrupt() was called while it ran');
   }
 
+  /**
+   * How much the box has been used: execs started, and guest restarts (a trap or a hard stop).
+   * A pool recycles boxes by these.
+   *
+   * @example
+   * ```ts
+   * if (box.usage.resets > 0 || box.usage.execs > 1000) await replace(box)
+   * ```
+   */
+  get usage(): { execs: number; resets: number; running: number } {
+    return { execs: this.execsStarted, resets: this.guestResets, running: this.running.size };
+  }
+
   /** Whether `close()` was called. */
   get isClosed(): boolean {
     return this.closed;
@@ -285,7 +410,7 @@ export abstract class PyBoxBase {
     for (const stop of [...this.running]) stop('the box was closed');
     this.running.clear();
     this.pending.rejectAll(new BoxClosedError());
-    this.contexts.clear();
+    this.live.clear();
     await this.host.close();
   }
 
@@ -299,6 +424,26 @@ export abstract class PyBoxBase {
     if (this.closed) return Promise.reject(new BoxClosedError());
     return this.pending.track(fn);
   }
+}
+
+/** What the facade records in a snapshot about itself. */
+interface FacadeRecord {
+  limits: Required<Limits>;
+  validateResults: boolean;
+  /** Names of the live contexts, by engine handle. */
+  contexts: { id: number; name: string }[];
+  /** The tools defined when the snapshot was taken (functions are not data: they are given again). */
+  tools: string[];
+}
+
+function readFacadeRecord(value: unknown): FacadeRecord {
+  const r = (typeof value === 'object' && value !== null ? value : {}) as Partial<FacadeRecord>;
+  return {
+    limits: { ...DEFAULT_LIMITS, ...(r.limits ?? {}) },
+    validateResults: r.validateResults === true,
+    contexts: Array.isArray(r.contexts) ? r.contexts.filter((c) => typeof c?.id === 'number' && typeof c?.name === 'string') : [],
+    tools: Array.isArray(r.tools) ? r.tools : [],
+  };
 }
 
 function definedOnly(limits: Limits): Limits {

@@ -13,8 +13,9 @@ import {
 } from '../errors.js';
 import type { PyBoxBase } from './box.js';
 import type { EngineHost } from './host.js';
+import type { EngineExecOptions } from '../engine/types.js';
 import type { ExecOptions, ExecResult, Limits } from './types.js';
-import { checkExec, checkName, encodeValue } from './validate.js';
+import { checkExec, checkName, encodeValue, type CheckedExecOptions } from './validate.js';
 
 export { MAX_CODE_CHARS } from './validate.js';
 
@@ -62,9 +63,11 @@ export class Context {
   constructor(
     /** The engine's id for this context. */
     readonly id: number,
-    /** A label for debugging. */
+    /** The name it was created with (`createContext({ name })`), kept by snapshots; `context-<id>` by default. */
     readonly name: string,
     private readonly link: ContextLink,
+    /** The context it inherits names from (`createContext({ parent })`), if any. */
+    readonly parent?: Context,
   ) {}
 
   /**
@@ -105,6 +108,19 @@ export class Context {
   async exec(code: string, options?: ExecOptions): Promise<ExecResult> {
     this.checkLive();
     const opts = checkExec(code, options);
+    if (this.pausedRun) {
+      throw new ContextBusyError('this context has a paused run restored from a snapshot: resume it or cancel it first (box.paused)');
+    }
+    return this.run(opts, (engineOptions) => this.link.host.exec(this.id, code, { ...engineOptions, filename: opts.filename }));
+  }
+
+  /**
+   * Runs an exec-like call (an exec, or a paused run going on) with its own stop, guarded
+   * output callbacks and the box's limits.
+   * @internal
+   */
+  async run(opts: CheckedExecOptions, start: (options: EngineExecOptions) => Promise<ExecResult>): Promise<ExecResult> {
+    this.checkLive();
     if (opts.signal?.aborted) {
       throw new AbortedError('the exec was aborted before it started: its signal was already aborted, so the code did not run');
     }
@@ -139,11 +155,10 @@ export class Context {
     const limits = this.link.limits;
     try {
       const result = await this.link.track(() =>
-        this.link.host.exec(this.id, code, {
+        start({
           timeoutMs: opts.timeoutMs ?? limits.timeoutMs,
           wallTimeoutMs: opts.wallTimeoutMs ?? limits.wallTimeoutMs,
           memoryBytes: limits.memoryBytes,
-          filename: opts.filename,
           onStdout: guarded('onStdout', opts.onStdout),
           onStderr: guarded('onStderr', opts.onStderr),
           signal: controller.signal,
@@ -161,6 +176,12 @@ export class Context {
       this.busy = false;
     }
   }
+
+  /**
+   * Set while this context holds a run restored from a snapshot that was not resumed yet.
+   * @internal
+   */
+  pausedRun = false;
 
   /** Binds `name` to a JSON value, or to Python `bytes` when given a Uint8Array. */
   async set(name: string, value: unknown): Promise<void> {

@@ -3,7 +3,7 @@
  * whether the engine runs on this thread or behind a worker boundary.
  * Transports implement it; they carry calls, they don't decide anything.
  */
-import type { EncodedValue, EngineExecOptions, EngineTool, ExecResult, ResetInfo } from '../engine/types.js';
+import type { EncodedValue, EngineExecOptions, EngineTool, ExecResult, ResetInfo, ToolOutcome } from '../engine/types.js';
 import type { FileInfo } from './types.js';
 
 /**
@@ -44,6 +44,12 @@ export interface EngineHost {
   rm(path: string, options?: { recursive?: boolean; force?: boolean }): Promise<void>;
   /** Type and size of a path, or null. */
   stat(path: string): Promise<FileInfo | null>;
+  /** A snapshot of the engine, with `facade` (what the facade records about itself) inside. */
+  snapshot(facade: unknown): Promise<Uint8Array>;
+  /** Goes on with a run restored from a snapshot: `results` answer pending calls, the others go to the tools. */
+  resumePaused(ctx: number, results: ToolOutcome[], options: EngineExecOptions): Promise<ExecResult>;
+  /** Abandons a run restored from a snapshot. */
+  cancelPaused(ctx: number): Promise<void>;
   /** Releases the engine; pending calls reject. */
   close(): Promise<void>;
   /** Registers a callback for when the guest was replaced (a trap, a hard stop) and its contexts are gone. */

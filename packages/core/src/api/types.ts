@@ -147,6 +147,24 @@ export interface PyBoxOptions {
 }
 
 /**
+ * Options of `PyBox.restore` common to every runtime (unknown keys are refused; the
+ * environment, limits and files come from the snapshot).
+ *
+ * @example
+ * ```ts
+ * const options: RestoreOptions = { tools: [approve], maxBytes: 64 * 1024 * 1024 }
+ * ```
+ */
+export interface RestoreOptions {
+  /** The box's tools, given again (functions are not data). */
+  tools?: ToolsInput;
+  /** Development mode (see `PyBoxOptions.validateResults`); default: what the snapshot's box had. */
+  validateResults?: boolean;
+  /** The largest snapshot accepted, compressed and once unpacked, in bytes (default 1 GiB): `SnapshotError` past it. */
+  maxBytes?: number;
+}
+
+/**
  * Options for one exec (unknown keys are refused).
  *
  * @example

@@ -4,10 +4,10 @@
  * input gets the same typed error with the same message on every engine.
  * Transports and engines carry what passed.
  */
-import type { EncodedValue } from '../engine/types.js';
+import type { EncodedValue, ToolOutcome } from '../engine/types.js';
 import { hostApiPath } from '../engine/paths.js';
 import { checkFsBytes } from '../engine/quota.js';
-import { IDENTIFIER, MAX_TIMER_MS } from '../engine/tools.js';
+import { IDENTIFIER, MAX_TIMER_MS, toolErrorFields } from '../engine/tools.js';
 import { describeValue, InvalidArgumentError, ToolDefinitionError } from '../errors.js';
 import { toJson } from '../json.js';
 import { DEFAULT_LIMITS, type ExecOptions, type Limits, type ToolDefinition, type ToolsInput } from './types.js';
@@ -296,4 +296,97 @@ export function checkRmOptions(options: unknown): { recursive?: boolean; force?:
     }
   }
   return checked;
+}
+
+/**
+ * The result of one pending call of a paused run, supplied by the host: a value (what JSON
+ * carries, like a tool's result), or an error Python raises (its `name` picks the exception
+ * type, as a tool handler's error does).
+ *
+ * @example
+ * ```ts
+ * const yes: PausedCallResult = { id: 1, value: { approved: true } }
+ * const no: PausedCallResult = { id: 1, error: Object.assign(new Error('refused'), { name: 'PermissionError' }) }
+ * ```
+ */
+export type PausedCallResult = { id: number; value: unknown } | { id: number; error: unknown };
+
+/**
+ * Options of `PausedRun.resume` (unknown keys are refused).
+ *
+ * @example
+ * ```ts
+ * await run.resume({ results: [{ id: 1, value: true }], onStdout: (t) => process.stdout.write(t) })
+ * ```
+ */
+export interface ResumeOptions extends Omit<ExecOptions, 'filename'> {
+  /** Results of pending calls, by id; the other pending calls go to the tools given to `PyBox.restore`. */
+  results?: PausedCallResult[];
+}
+
+/**
+ * Checks the options of `PausedRun.resume` against the calls the run waits on.
+ *
+ * @example
+ * ```ts
+ * const { results, exec } = checkResume({ results: [{ id: 1, value: true }] }, run.pending)
+ * ```
+ */
+export function checkResume(options: unknown, pending: readonly { id: number; tool: string }[]): { results: ToolOutcome[]; exec: CheckedExecOptions } {
+  const { results, ...rest } = checkOptions<ResumeOptions>(options, ['results', ...EXEC_OPTION_KEYS.filter((k) => k !== 'filename')], 'resume options');
+  const exec = checkExec('', rest);
+  if (results !== undefined && !Array.isArray(results)) {
+    throw new InvalidArgumentError(`resume options.results must be an array of { id, value } or { id, error }, got ${describeValue(results)}`);
+  }
+  const ids = new Set(pending.map((p) => p.id));
+  const seen = new Set<number>();
+  const outcomes: ToolOutcome[] = [];
+  for (const [i, r] of (results ?? []).entries()) {
+    const what = `resume options.results[${i}]`;
+    const item = checkOptions<{ id: number; value: unknown; error: unknown }>(r, ['id', 'value', 'error'], what);
+    if (r === undefined || typeof item.id !== 'number' || !ids.has(item.id)) {
+      throw new InvalidArgumentError(`${what}.id must be the id of a pending call (${[...ids].join(', ') || 'none'}), got ${describeValue(item.id)}`);
+    }
+    if (seen.has(item.id)) throw new InvalidArgumentError(`${what}: call ${item.id} has a result already`);
+    seen.add(item.id);
+    const hasValue = 'value' in item;
+    if (hasValue === 'error' in item) throw new InvalidArgumentError(`${what} must have either value or error`);
+    if (hasValue) {
+      toJson(item.value === undefined ? null : item.value, `${what}.value`); // refused here, on every engine alike
+      outcomes.push({ id: item.id, ok: true, value: item.value === undefined ? null : item.value });
+    } else {
+      outcomes.push({ id: item.id, ok: false, error: toolErrorFields(item.error) });
+    }
+  }
+  return { results: outcomes, exec };
+}
+
+/**
+ * Checks the arguments of `PyBox.restore`: the bytes, and options common to every runtime plus the runtime's own keys.
+ *
+ * @example
+ * ```ts
+ * checkRestore(bytes, { tools, maxBytes: 64 * 1024 * 1024 }, ['inThread', 'mounts'])
+ * ```
+ */
+export function checkRestore(bytes: unknown, options: unknown, runtimeKeys: readonly string[]): void {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new InvalidArgumentError(`PyBox.restore needs the Uint8Array box.snapshot() returned, got ${describeValue(bytes)}`);
+  }
+  if (typeof options === 'object' && options !== null) {
+    for (const key of ['env', 'limits', 'files']) {
+      if (key in options) {
+        throw new InvalidArgumentError(`PyBox.restore options cannot set ${key}: a restored box has the ${key} of its snapshot`);
+      }
+    }
+  }
+  const checked = checkOptions<Record<string, unknown>>(options, ['tools', 'validateResults', 'maxBytes', ...runtimeKeys], 'PyBox.restore options');
+  if (checked.tools !== undefined) checkTools(checked.tools);
+  if (checked.validateResults !== undefined && typeof checked.validateResults !== 'boolean') {
+    throw new InvalidArgumentError(`validateResults must be true or false, got ${describeValue(checked.validateResults)}`);
+  }
+  const max = checked.maxBytes;
+  if (max !== undefined && (typeof max !== 'number' || !Number.isSafeInteger(max) || max < 1)) {
+    throw new InvalidArgumentError(`maxBytes must be a whole number of bytes, at least 1, got ${describeValue(max)}`);
+  }
 }

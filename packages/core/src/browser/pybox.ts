@@ -4,8 +4,8 @@
  */
 import { PyBoxBase } from '../api/box.js';
 import type { EngineHost } from '../api/host.js';
-import type { Limits, PyBoxOptions } from '../api/types.js';
-import { checkBoxOptions } from '../api/validate.js';
+import type { Limits, PyBoxOptions, RestoreOptions } from '../api/types.js';
+import { checkBoxOptions, checkRestore } from '../api/validate.js';
 import { Engine } from '../engine/engine.js';
 import { InThreadHost } from '../engine/in-thread-host.js';
 import type { EngineOptions } from '../engine/types.js';
@@ -54,9 +54,47 @@ export class PyBox extends PyBoxBase {
     return PyBoxBase.open((h, l) => new PyBox(h, l), host, options);
   }
 
+  /**
+   * A box in the state of a snapshot (`box.snapshot()`, from any engine or
+   * runtime of the same PyBox build): its contexts with their variables,
+   * names and parents, its files, limits and configuration, and its
+   * {@link PyBoxBase.paused | paused runs}. Tools are functions, not data:
+   * give them again. `random` is reseeded.
+   * @throws SnapshotError when the bytes are damaged, too large (`maxBytes`, default 1 GiB), of a newer format, or of another build or boot image
+   *
+   * @example
+   * ```ts
+   * const box = await PyBox.restore(bytes, { tools: [approve, search] })
+   * for (const run of box.paused) await run.resume()
+   * ```
+   */
+  static async restore(bytes: Uint8Array, options: BrowserRestoreOptions = {}): Promise<PyBox> {
+    checkRestore(bytes, options, ['inThread', 'assets']);
+    const assets = await loadAssets(options.assets);
+    const { host, state } = options.inThread
+      ? await InThreadHost.restore(assets, bytes, { maxBytes: options.maxBytes })
+      : await WorkerHost.restore(startWebWorker, assets, {}, bytes, options.maxBytes);
+    return PyBoxBase.openRestored((h, l) => new PyBox(h, l), host, state, options);
+  }
+
   private constructor(host: EngineHost, limits: Limits) {
     super(host, limits);
   }
+}
+
+/**
+ * Options of `PyBox.restore` in a browser (the environment, limits and files come from the snapshot).
+ *
+ * @example
+ * ```ts
+ * const options: BrowserRestoreOptions = { tools: [approve], maxBytes: 64 * 1024 * 1024 }
+ * ```
+ */
+export interface BrowserRestoreOptions extends RestoreOptions {
+  /** Run the engine on the calling thread instead of a Web Worker. */
+  inThread?: boolean;
+  /** Custom locations of the guest assets. */
+  assets?: AssetUrls;
 }
 
 function startWebWorker(): WorkerHandle {

@@ -16,6 +16,39 @@ export function now(): number {
   return performance.now();
 }
 
+/**
+ * The monotonic clock one guest sees: the host's, moved by an offset so that
+ * a guest restored from a snapshot (in another process, whose clock started
+ * later) sees its clock go on from where it was when the snapshot was taken.
+ * asyncio's timers and the deadlines the engine arms are on this clock.
+ *
+ * @example
+ * ```ts
+ * const clock = new GuestClock()
+ * clock.resumeAt(savedGuestMs)   // after a restore
+ * clock.now()                    // >= savedGuestMs
+ * ```
+ */
+export class GuestClock {
+  /** Added to the host's monotonic clock. */
+  private offsetMs = 0;
+
+  /** The guest's monotonic time in ms. */
+  now(): number {
+    return now() + this.offsetMs;
+  }
+
+  /** A host time (from {@link now}) on the guest's clock. */
+  fromHost(hostMs: number): number {
+    return hostMs + this.offsetMs;
+  }
+
+  /** Makes the clock read `guestMs` now and go on from there. */
+  resumeAt(guestMs: number): void {
+    this.offsetMs = guestMs - now();
+  }
+}
+
 let sleepCell: Int32Array | null | undefined;
 
 /**
@@ -57,10 +90,11 @@ const ERRNO_NOTSUP = 58;
 export function clockTimeGet(
   memory: () => DataView,
   fallback: (id: number, precision: bigint, ptr: number) => number,
+  clock: GuestClock,
 ): (id: number, precision: bigint, ptr: number) => number {
   return (id, precision, ptr) => {
     if (id !== CLOCK_MONOTONIC) return fallback(id, precision, ptr);
-    const ns = Math.round(now() * 1e6);
+    const ns = Math.round(clock.now() * 1e6);
     const view = memory();
     view.setUint32(ptr, ns % 4294967296, true);
     view.setUint32(ptr + 4, Math.floor(ns / 4294967296), true);
@@ -78,16 +112,17 @@ export function clockTimeGet(
 export function pollOneoff(
   memory: () => DataView,
   sleep: (ms: number) => void,
+  clock: GuestClock,
 ): (inPtr: number, outPtr: number, n: number, neventsPtr: number) => number {
   return (inPtr, outPtr, n, neventsPtr) => {
     if (n !== 1) return ERRNO_NOTSUP;
     const view = memory();
     // subscription: userdata u64 @0, tag u8 @8, clock id u32 @16, timeout u64 @24, flags u16 @40
     if (view.getUint8(inPtr + 8) !== 0) return ERRNO_NOTSUP; // not a clock subscription
-    const clock = view.getUint32(inPtr + 16, true);
+    const clockId = view.getUint32(inPtr + 16, true);
     const timeoutMs = Number(view.getBigUint64(inPtr + 24, true)) / 1e6;
     const absolute = (view.getUint16(inPtr + 40, true) & 1) === 1;
-    const start = clock === 0 ? Date.now() : now(); // realtime or monotonic
+    const start = clockId === 0 ? Date.now() : clock.now(); // realtime or monotonic
     sleep(absolute ? timeoutMs - start : timeoutMs);
     // The views may be stale after the sleep (nothing grows memory meanwhile, but be safe).
     const out = memory();

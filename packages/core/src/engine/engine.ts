@@ -8,15 +8,18 @@
  * public facade (`PyBox`) sits on top of either.
  */
 import type { WASI } from '@bjorn3/browser_wasi_shim';
-import { ABI_VERSION, answerError, GuestAbi, type GuestAnswer, type GuestExports } from './abi.js';
-import { DEFAULT_MEMORY_BYTES, Executor } from './exec.js';
+import { ABI_VERSION, answerError, GuestAbi, type GuestAnswer, type GuestExports, type ToolRequest } from './abi.js';
+import { GuestClock } from './clock.js';
+import { DEFAULT_MEMORY_BYTES, Executor, type ExecHost, type SavedRun } from './exec.js';
 import { VirtualFileSystem } from './fs.js';
+import { captureFiles, filesOption, restoreFiles, type FileEntry } from './fs-snapshot.js';
 import { applyImage, encodeImage } from './image.js';
 import { OutputRouter } from './output.js';
 import { TrapGuard } from './recovery.js';
 import { ExecSignals } from './signals.js';
-import { captureMemory, restoreMemory, type CleanState } from './snapshot.js';
-import { guestToolSpec, IDENTIFIER, ToolRunner, validateTool } from './tools.js';
+import { applyDiff, captureMemory, diffMemory, imageFingerprint, memoryBase, restoreMemory, revertDiff, type CleanState } from './snapshot.js';
+import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT } from './snapshot-codec.js';
+import { guestToolSpec, IDENTIFIER, settleError, settleValue, ToolRunner, validateTool, type Settled } from './tools.js';
 import type {
   EncodedValue,
   EngineExecOptions,
@@ -25,9 +28,11 @@ import type {
   ExecResult,
   GuestAssets,
   ResetInfo,
+  RestoredState,
+  ToolOutcome,
 } from './types.js';
 import { adoptInstance, closeFdsFrom, createWasi, wasiImports } from './wasi.js';
-import { ContextDisposedError, InvalidArgumentError, PyBoxError, type CrashReason } from '../errors.js';
+import { ContextBusyError, ContextDisposedError, InvalidArgumentError, PyBoxError, SnapshotError, type CrashReason } from '../errors.js';
 import { toJson } from '../json.js';
 
 /** The id a host call that is not an exec reports to the watchdog (exec ids are positive). */
@@ -46,11 +51,10 @@ const HOST_CALL_ID = -1;
  * ```
  */
 export class Engine {
-  /** The filesystem Python sees. */
-  readonly fs: VirtualFileSystem;
+  private files: VirtualFileSystem;
   private abi!: GuestAbi;
   private readonly wasi: WASI;
-  private readonly tools = new ToolRunner();
+  private tools = new ToolRunner();
   private readonly output = new OutputRouter();
   private readonly guard: TrapGuard;
   private readonly executor: Executor;
@@ -61,33 +65,47 @@ export class Engine {
    */
   private readonly contexts = new Map<number, number>();
   private nextHandle = 1;
-  private readonly resetListeners: ((info: ResetInfo) => void)[] = [];
-  /** What a trap restores: the boot image, or memory copied right after booting without one. */
+  private resetListeners: ((info: ResetInfo) => void)[] = [];
+  /** What the exec loop uses of the engine (a reused engine points it at its new host's hooks). */
+  private readonly execHost: ExecHost;
+  /** The blocks the latest snapshot found changed, and the guest-call count then (see {@link release}). */
+  private lastDiff: { runs: Uint32Array; calls: number } | null = null;
+  /** What a trap restores: the boot image, or memory copied right after booting without one (null: boot again). */
   private clean: CleanState | null = null;
   private view = new DataView(new ArrayBuffer(0));
+  /** The guest's monotonic clock (it goes on from a snapshot's time after a restore). */
+  private readonly clock = new GuestClock();
+  /** Runs restored from a snapshot and not yet resumed, by guest context id. */
+  private readonly paused = new Map<number, { saved: SavedRun; pending: ToolRequest[] }>();
   /** How many fds the guest has open when it starts (stdin, stdout, stderr, `/`). */
   private readonly bootFds: number;
 
   private constructor(
     private readonly assets: GuestAssets,
-    private readonly options: EngineOptions,
+    private options: EngineOptions,
   ) {
-    this.fs = new VirtualFileSystem(assets.stdlib, { mounts: options.mounts, fsBytes: options.fsBytes });
-    for (const [path, data] of Object.entries(options.files ?? {})) this.fs.writeFile(path, data);
-    this.wasi = createWasi(this.fs, options.env, this.output);
+    this.files = new VirtualFileSystem(assets.stdlib, { mounts: options.mounts, fsBytes: options.fsBytes });
+    for (const [path, data] of Object.entries(options.files ?? {})) this.files.writeFile(path, data);
+    this.wasi = createWasi(this.files, options.env, this.output);
     this.bootFds = this.wasi.fds.length;
     this.guard = new TrapGuard((reason) => this.restoreClean(reason));
-    const signals = options.execSignals ? new ExecSignals(options.execSignals) : undefined;
-    this.executor = new Executor({
+    this.execHost = {
       abi: () => this.abi,
       guard: this.guard,
       tools: this.tools,
       output: this.output,
       outputLimit: options.outputLimit ?? 1024 * 1024,
-      signals,
+      signals: options.execSignals ? new ExecSignals(options.execSignals) : undefined,
       activity: options.activity,
       failure: answerError,
-    });
+      clock: this.clock,
+    };
+    this.executor = new Executor(this.execHost);
+  }
+
+  /** The filesystem Python sees. */
+  get fs(): VirtualFileSystem {
+    return this.files;
   }
 
   /**
@@ -118,6 +136,7 @@ export class Engine {
       wasi_snapshot_preview1: wasiImports(this.wasi, {
         memory: () => this.memoryView(),
         sleep: (ms) => this.executor.sleep(ms),
+        clock: this.clock,
       }),
       pybox: {
         // Decoded by the router, and only as much as the exec's output limit still has room for.
@@ -176,11 +195,19 @@ export class Engine {
   private restoreClean(reason: CrashReason): number {
     const contextsLost = this.contexts.size;
     const instance = new WebAssembly.Instance(this.assets.module, this.imports());
-    restoreMemory((instance.exports as unknown as GuestExports).memory, this.clean!);
-    this.attach(instance, false);
+    if (this.clean) {
+      restoreMemory((instance.exports as unknown as GuestExports).memory, this.clean);
+      this.attach(instance, false);
+    } else {
+      // Restored from a snapshot with no boot image: boot the guest again.
+      this.attach(instance, true);
+      const init = this.abi.init().answer;
+      if (init.status !== 'ok') throw answerError(init, 'starting Python');
+    }
     closeFdsFrom(this.wasi, this.bootFds); // the clean guest knows none of them: their files stop counting
     this.executor.reset();
     this.contexts.clear();
+    this.paused.clear();
     if (this.tools.specs().length) this.abi.defineTools(this.tools.specs());
     this.reseed();
     this.configure();
@@ -234,6 +261,7 @@ export class Engine {
     const id = this.guestId(ctx);
     this.contexts.delete(ctx);
     this.executor.forget(id);
+    this.paused.delete(id);
     this.hostCall(() => this.abi.contextDelete(id));
   }
 
@@ -306,7 +334,246 @@ export class Engine {
   async exec(ctx: number, code: string, options: EngineExecOptions = {}): Promise<ExecResult> {
     const id = this.guestId(ctx);
     if (typeof code !== 'string') throw new InvalidArgumentError('code must be a string');
+    if (this.paused.has(id)) {
+      throw new ContextBusyError('this context has a paused run restored from a snapshot: resume it or cancel it first (box.paused)');
+    }
     return this.executor.exec(id, code, options);
+  }
+
+  // ---- snapshots -----------------------------------------------------------
+
+  /** The live contexts, in creation order, with their parents (context handles). */
+  contextList(): { id: number; parent: number | null }[] {
+    const handles = new Map<number, number>();
+    for (const [handle, id] of this.contexts) handles.set(id, handle);
+    const parents = new Map<number, number>();
+    for (const c of this.guestState()) parents.set(c.id, c.parent);
+    return [...this.contexts].map(([handle, id]) => ({ id: handle, parent: handles.get(parents.get(id) ?? 0) ?? null }));
+  }
+
+  private guestState(): NonNullable<GuestAnswer['contexts']> {
+    return this.check(this.guard.call(() => this.abi.state()).answer, 'state').contexts ?? [];
+  }
+
+  /**
+   * A snapshot of the whole box: the guest's memory as a diff to its base,
+   * the in-memory files (mounts excluded), the contexts and the execs that
+   * wait on tool calls, and `facade` (what the box's facade records about
+   * itself). Taken between guest calls; the compression runs after.
+   * @throws SnapshotError (`not-now`) when called from inside a guest call (a synchronous tool handler)
+   */
+  async snapshot(facade: unknown): Promise<Uint8Array> {
+    if (this.executor.inGuestCall) {
+      throw new SnapshotError(
+        'box.snapshot() was called while Python is running (from a synchronous tool handler): call it from an async handler or after the exec',
+        'not-now',
+      );
+    }
+    const guest = this.guestState();
+    const suspended = new Map(guest.map((c) => [c.id, c]));
+    const handles = new Map<number, number>();
+    for (const [handle, id] of this.contexts) handles.set(id, handle);
+    const runs: { context: number; saved: SavedRun; pending: ToolRequest[] }[] = [];
+    for (const [id, saved] of this.executor.saveRuns()) {
+      const handle = handles.get(id);
+      if (handle !== undefined) runs.push({ context: handle, saved, pending: suspended.get(id)?.pending ?? [] });
+    }
+    for (const [id, paused] of this.paused) {
+      const handle = handles.get(id);
+      if (handle !== undefined) runs.push({ context: handle, ...paused });
+    }
+    const base = memoryBase(this.assets.module, this.assets.image);
+    const diff = diffMemory(this.abi.exports.memory, base);
+    this.lastDiff = { runs: diff.runs, calls: this.guard.calls }; // no guest call after this point
+    const files = captureFiles(this.fs, (this.options.mounts ?? []).map((m) => m.guestPath));
+    const o = this.options;
+    const description: SnapshotDescription = {
+      format: SNAPSHOT_FORMAT,
+      build: base.build, // the module's own (pybox_build_id), read once per module
+      base: this.baseId(),
+      takenAt: Date.now(),
+      guestClockMs: this.clock.now(),
+      memoryPages: diff.pages,
+      options: {
+        env: o.env ?? {},
+        outputLimit: o.outputLimit,
+        resultLimit: o.resultLimit,
+        timeoutMs: o.timeoutMs,
+        memoryBytes: o.memoryBytes,
+        fsBytes: o.fsBytes,
+      },
+      contexts: [...this.contexts].map(([handle, id]) => ({
+        id: handle,
+        guest: id,
+        parent: handles.get(suspended.get(id)?.parent ?? 0) ?? null,
+      })),
+      nextHandle: this.nextHandle,
+      runs,
+      files: files.entries,
+      facade,
+    };
+    return encodeSnapshot(description, [new Uint8Array(diff.runs.buffer), diff.xor, files.data]);
+  }
+
+  /** What a snapshot's memory is a diff to. */
+  private baseId(): string {
+    return this.assets.image ? `image:${imageFingerprint(this.assets.image)}` : 'module';
+  }
+
+  /**
+   * An engine in the state of a snapshot: a fresh instance of the module,
+   * the boot image, the snapshot's memory diff and files; its contexts and
+   * paused runs as they were, `random` reseeded. `options` gives the mounts
+   * and the transport's hooks; environment and limits come from the snapshot.
+   * @throws SnapshotError when the snapshot is damaged, too large, newer, or of another build or image
+   */
+  static async restore(
+    assets: GuestAssets,
+    bytes: Uint8Array,
+    options: Pick<EngineOptions, 'mounts' | 'execSignals' | 'activity'> = {},
+    maxBytes?: number,
+  ): Promise<{ engine: Engine; state: RestoredState }> {
+    const { description, sections } = await decodeSnapshot(bytes, maxBytes);
+    const d = readDescription(description, sections.length);
+    const base = memoryBase(assets.module, assets.image);
+    if (d.build !== base.build) {
+      throw new SnapshotError(
+        `the snapshot was taken with guest build ${d.build.slice(0, 12)}, this PyBox runs ${base.build.slice(0, 12)}: restore it with the PyBox (wasm/) that took it`,
+        'other-build',
+      );
+    }
+    const baseId = assets.image ? `image:${imageFingerprint(assets.image)}` : 'module';
+    if (d.base !== baseId) {
+      throw new SnapshotError(
+        `the snapshot was taken from another boot image (${d.base}, this box boots from ${baseId}): restore it with the same @pybox/core build (its dist/wasm/pybox.image)`,
+        'other-image',
+      );
+    }
+    const [runs, xor, data] = sections as [Uint8Array, Uint8Array, Uint8Array];
+    if (runs.byteLength % 8 !== 0) throw damaged('the memory index');
+    const engineOptions: EngineOptions = { ...d.options, ...options };
+    // A released engine of the same assets is reused: its memory goes back to the base through the
+    // blocks its last snapshot found changed, with no new instance and no boot image to copy.
+    const spare = takeSpare(assets);
+    const engine = spare ?? new Engine(assets, engineOptions);
+    let memory: WebAssembly.Memory;
+    let instance: WebAssembly.Instance | null = null;
+    if (spare) {
+      memory = spare.abi.exports.memory;
+      spare.reuseFor(engineOptions, base);
+    } else {
+      // Synchronous: the module is compiled already, and this skips a trip through the event loop.
+      instance = new WebAssembly.Instance(assets.module, engine.imports());
+      memory = (instance.exports as unknown as GuestExports).memory;
+    }
+    try {
+      if (instance && assets.image) applyImage(assets.image, memory);
+      const aligned = runs.byteOffset % 4 === 0 ? runs : runs.slice();
+      applyDiff(memory, { pages: d.memoryPages, runs: new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4), xor });
+      restoreFiles(engine.fs, d.files, data);
+    } catch (e) {
+      if (e instanceof PyBoxError) throw e;
+      throw damaged(e instanceof Error ? e.message : String(e));
+    }
+    if (instance) engine.attach(instance, false);
+    engine.clean = assets.image ? { image: assets.image } : null;
+    engine.clock.resumeAt(d.guestClockMs);
+    engine.reseed();
+    const guest = new Set(engine.guestState().map((c) => c.id));
+    for (const c of d.contexts) {
+      const id = c.guest;
+      if (!guest.has(id)) throw damaged(`context ${c.id} is not in the guest`);
+      engine.contexts.set(c.id, id);
+    }
+    engine.nextHandle = d.nextHandle;
+    const state: RestoredState = { contexts: d.contexts.map(({ id, parent }) => ({ id, parent })), paused: [], facade: d.facade, options: d.options };
+    for (const run of d.runs) {
+      const id = engine.contexts.get(run.context);
+      if (id === undefined) continue;
+      engine.paused.set(id, { saved: run.saved, pending: run.pending });
+      const settled = new Set(run.saved.settled.map((s) => s.id));
+      state.paused.push({
+        context: run.context,
+        pending: run.pending.filter((p) => !settled.has(p.id)),
+        stdout: run.saved.stdout,
+        stderr: run.saved.stderr,
+      });
+    }
+    return { engine, state };
+  }
+
+  /**
+   * Gives this engine back for reuse by a later restore of the same assets (when its memory is
+   * exactly what its latest snapshot saw and nothing runs). Its host must not call it again.
+   * At most a few are kept per thread: each holds its guest's memory.
+   */
+  release(): void {
+    const clean = this.lastDiff !== null && this.lastDiff.calls === this.guard.calls;
+    if (!clean || this.executor.busy || this.guard.isBroken) return;
+    const key = this.assets.image ?? this.assets.module;
+    const list = spareEngines.get(key) ?? [];
+    if (list.length >= MAX_SPARES || list.includes(this)) return;
+    list.push(this);
+    spareEngines.set(key, list);
+  }
+
+  /** Makes a released engine a fresh one for `options`: its memory back at the base, its host-side state new. */
+  private reuseFor(options: EngineOptions, base: ReturnType<typeof memoryBase>): void {
+    revertDiff(this.abi.exports.memory, base, this.lastDiff!.runs);
+    this.lastDiff = null;
+    this.abi = new GuestAbi(this.abi.exports); // its input buffer was the old session's allocation
+    this.options = options;
+    closeFdsFrom(this.wasi, this.bootFds); // what the old session left open
+    this.files = new VirtualFileSystem(this.assets.stdlib, { mounts: options.mounts, fsBytes: options.fsBytes });
+    // The instance's WASI imports are bound to this shim object: give it fresh descriptors.
+    this.wasi.fds = createWasi(this.files, options.env, this.output).fds;
+    this.tools = new ToolRunner();
+    Object.assign(this.execHost, {
+      tools: this.tools,
+      outputLimit: options.outputLimit ?? 1024 * 1024,
+      signals: options.execSignals ? new ExecSignals(options.execSignals) : undefined,
+      activity: options.activity,
+    });
+    this.executor.reset();
+    this.contexts.clear();
+    this.paused.clear();
+    this.resetListeners = [];
+  }
+
+  /**
+   * The files a snapshot holds, as `EngineOptions.files` takes them (a restored box started
+   * again after a hard stop keeps its files, not its contexts).
+   */
+  static async snapshotFiles(bytes: Uint8Array): Promise<Record<string, Uint8Array>> {
+    const { description, sections } = await decodeSnapshot(bytes);
+    const d = readDescription(description, sections.length);
+    return filesOption(d.files, sections[2]!);
+  }
+
+  /**
+   * Goes on with a paused run restored from a snapshot. `results` answer
+   * pending calls directly (by id); the other pending calls go to the tools.
+   */
+  async resumePaused(ctx: number, results: ToolOutcome[], options: EngineExecOptions = {}): Promise<ExecResult> {
+    const id = this.guestId(ctx);
+    const paused = this.paused.get(id);
+    if (!paused) throw new InvalidArgumentError('this context has no paused run: it was resumed or cancelled already');
+    const known = new Map(paused.pending.map((p) => [p.id, p]));
+    const supplied: Settled[] = [];
+    for (const r of results) {
+      const call = known.get(r.id);
+      if (!call) throw new InvalidArgumentError(`the paused run waits on no call with id ${r.id}: use the ids in its pending list`);
+      supplied.push(r.ok ? settleValue(r.id, r.value, call.tool) : settleError(r.id, Object.assign(new Error(r.error.message), { name: r.error.name })));
+    }
+    this.paused.delete(id);
+    return this.executor.resume(id, { saved: paused.saved, pending: paused.pending, supplied }, options);
+  }
+
+  /** Abandons a paused run restored from a snapshot (its coroutine is closed). */
+  cancelPaused(ctx: number): void {
+    const id = this.guestId(ctx);
+    if (!this.paused.delete(id)) return;
+    this.check(this.hostCall(() => this.abi.cancel(id)).answer, 'cancel');
   }
 
   // ---- boot images -------------------------------------------------------
@@ -321,6 +588,56 @@ export class Engine {
     }
     return encodeImage(new Uint8Array(this.abi.exports.memory.buffer));
   }
+}
+
+/** Released engines, by the assets they run (see {@link Engine.release}). */
+const spareEngines = new WeakMap<object, Engine[]>();
+const MAX_SPARES = 2;
+
+function takeSpare(assets: GuestAssets): Engine | undefined {
+  return spareEngines.get(assets.image ?? assets.module)?.pop();
+}
+
+/** The JSON description of a snapshot (snapshot-codec.ts carries it). */
+interface SnapshotDescription {
+  format: number;
+  build: string;
+  base: string;
+  takenAt: number;
+  guestClockMs: number;
+  memoryPages: number;
+  options: RestoredState['options'];
+  /** Context handles, their parents' handles. */
+  contexts: { id: number; parent: number | null; guest?: number }[];
+  nextHandle: number;
+  runs: { context: number; saved: SavedRun; pending: ToolRequest[] }[];
+  files: FileEntry[];
+  facade: unknown;
+}
+
+function damaged(what: string): SnapshotError {
+  return new SnapshotError(`the snapshot is damaged (${what}): it was changed after box.snapshot() made it`, 'corrupted');
+}
+
+/** Checks the shape of a decoded description (a checksummed blob can still be hand-made). */
+function readDescription(d: Record<string, unknown>, sections: number): SnapshotDescription & { contexts: { id: number; parent: number | null; guest: number }[] } {
+  const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
+  const ok =
+    typeof d.build === 'string' &&
+    typeof d.base === 'string' &&
+    typeof d.guestClockMs === 'number' &&
+    Number.isFinite(d.guestClockMs) &&
+    isInt(d.memoryPages) &&
+    isInt(d.nextHandle) &&
+    typeof d.options === 'object' &&
+    d.options !== null &&
+    Array.isArray(d.contexts) &&
+    d.contexts.every((c: { id?: unknown; guest?: unknown }) => isInt(c?.id) && isInt(c?.guest)) &&
+    Array.isArray(d.runs) &&
+    Array.isArray(d.files) &&
+    sections === 3;
+  if (!ok) throw damaged('its description');
+  return d as unknown as ReturnType<typeof readDescription>;
 }
 
 function checkName(name: string): void {

@@ -6,13 +6,13 @@
  * sleep?" — always about the exec whose guest call is running, never
  * another one: stops are per exec and end with it.
  */
-import { execFailure, InterruptAnswer, type GuestAbi, type GuestAnswer, type GuestReply } from './abi.js';
-import { now, sleepFor } from './clock.js';
+import { execFailure, InterruptAnswer, type GuestAbi, type GuestAnswer, type GuestReply, type ToolRequest } from './abi.js';
+import { now, sleepFor, type GuestClock } from './clock.js';
 import { AbortedError, ContextBusyError, ContextDisposedError, TimeLimitError, WallTimeLimitError } from '../errors.js';
 import { createSink, type OutputRouter, type OutputSink } from './output.js';
 import type { TrapGuard } from './recovery.js';
 import type { ExecSignals, GuestActivity } from './signals.js';
-import { ToolWaits, type ToolRunner } from './tools.js';
+import { ToolWaits, type Settled, type ToolRunner } from './tools.js';
 import type { EngineExecOptions, ExecResult } from './types.js';
 
 /** The memory cap when none is given: no exec may grow the guest without bound. */
@@ -33,6 +33,41 @@ export interface ExecHost {
   activity?: GuestActivity | undefined;
   /** The typed error for a failed guest call. */
   failure(answer: GuestAnswer, what: string): Error;
+  /** The guest's monotonic clock (the deadlines armed in the guest are on it). */
+  clock: GuestClock;
+}
+
+/**
+ * A suspended exec as a snapshot keeps it: what it printed, what is left of
+ * its limits, and the results that settled but were not yet handed to the
+ * guest. The calls it waits on are in the guest's memory (`pybox_state`).
+ */
+export interface SavedRun {
+  stdout: string;
+  stderr: string;
+  /** Output characters still allowed. */
+  outputLeft: number;
+  /** Time it has run so far, waits included. */
+  elapsedMs: number;
+  /** CPU time left (null: no limit). */
+  cpuLeftMs: number | null;
+  /** Wall-clock time left (null: no limit). */
+  wallLeftMs: number | null;
+  timeoutMs?: number | undefined;
+  wallTimeoutMs?: number | undefined;
+  memoryBytes?: number | undefined;
+  filename?: string | undefined;
+  /** Results that settled and were not yet handed to the guest. */
+  settled: Settled[];
+}
+
+/** How a saved run goes on: its limits (given again, or what was left), and results the host supplies. */
+export interface ResumeRun {
+  saved: SavedRun;
+  /** The calls the guest waits on (from `pybox_state`). */
+  pending: ToolRequest[];
+  /** Results the host supplies directly, by call id; other pending calls go to the tool handlers. */
+  supplied: Settled[];
 }
 
 /** One exec in progress. */
@@ -45,16 +80,40 @@ class ExecRun {
   cpuLeft: number;
   /** Whether the deadline of the latest guest call was the wall-clock one. */
   deadlineWasWall = false;
-  readonly started = now();
+  readonly started: number;
 
   constructor(
     /** The exec's number on the shared signal block (0: none). */
     readonly id: number,
     readonly options: EngineExecOptions,
     readonly sink: OutputSink,
+    /** What is left of a saved run's limits, when it goes on after a restore. */
+    saved?: SavedRun,
   ) {
-    this.wallDeadline = options.wallTimeoutMs ? this.started + options.wallTimeoutMs : Infinity;
-    this.cpuLeft = options.timeoutMs ? options.timeoutMs : Infinity;
+    const t = now();
+    this.started = t - (saved?.elapsedMs ?? 0);
+    const wallLeft = saved ? saved.wallLeftMs : options.wallTimeoutMs;
+    const cpuLeft = saved ? saved.cpuLeftMs : options.timeoutMs;
+    this.wallDeadline = wallLeft ? t + wallLeft : Infinity;
+    this.cpuLeft = cpuLeft ? cpuLeft : Infinity;
+  }
+
+  /** What a snapshot keeps of this run. */
+  save(settled: readonly Settled[]): SavedRun {
+    const t = now();
+    return {
+      stdout: this.sink.stdout.join(''),
+      stderr: this.sink.stderr.join(''),
+      outputLeft: this.sink.left,
+      elapsedMs: t - this.started,
+      cpuLeftMs: this.cpuLeft === Infinity ? null : this.cpuLeft,
+      wallLeftMs: this.wallDeadline === Infinity ? null : Math.max(this.wallDeadline - t, 1),
+      timeoutMs: this.options.timeoutMs,
+      wallTimeoutMs: this.options.wallTimeoutMs,
+      memoryBytes: this.options.memoryBytes,
+      filename: this.options.filename,
+      settled: [...settled],
+    };
   }
 }
 
@@ -77,7 +136,8 @@ interface Frame {
  * ```
  */
 export class Executor {
-  private readonly running = new Set<number>();
+  /** The execs in progress, by guest context: a snapshot saves the suspended ones. */
+  private readonly running = new Map<number, { run: ExecRun; waits: ToolWaits }>();
   private readonly frames: Frame[] = [];
 
   /** Whether an exec's guest call is running (a host call made now is nested in it). */
@@ -107,30 +167,101 @@ export class Executor {
   }
 
   /**
+   * The suspended execs as a snapshot keeps them, by guest context. Only
+   * between guest calls, when every exec in progress is suspended.
+   */
+  saveRuns(): Map<number, SavedRun> {
+    const saved = new Map<number, SavedRun>();
+    for (const [ctx, { run, waits }] of this.running) saved.set(ctx, run.save(waits.settled()));
+    return saved;
+  }
+
+  /**
    * Runs code in a guest context. Top-level `await` works; tool calls are
    * serviced here (concurrently when gathered). Python exceptions come back
    * as `{ ok: false, error }`; host-side failures throw typed errors.
    */
   async exec(ctx: number, code: string, options: EngineExecOptions = {}): Promise<ExecResult> {
+    const run = this.begin(ctx, options);
+    const memoryBytes = options.memoryBytes ?? DEFAULT_MEMORY_BYTES;
+    return this.drive(ctx, run, () => undefined, (deadline) => {
+      this.host.abi().limits(deadline, memoryBytes);
+      return this.host.abi().exec(ctx, code, { filename: options.filename });
+    });
+  }
+
+  /**
+   * Goes on with an exec saved in a snapshot, in the guest restored from it:
+   * the results the host supplies and those that had settled are handed over
+   * at once, the other calls it waits on go to the tool handlers, and the
+   * output it had printed starts its result's stdout and stderr.
+   */
+  async resume(ctx: number, how: ResumeRun, options: EngineExecOptions = {}): Promise<ExecResult> {
+    const { saved } = how;
+    const merged: EngineExecOptions = {
+      ...options,
+      filename: saved.filename,
+      memoryBytes: options.memoryBytes ?? saved.memoryBytes,
+      timeoutMs: options.timeoutMs ?? saved.timeoutMs,
+      wallTimeoutMs: options.wallTimeoutMs ?? saved.wallTimeoutMs,
+    };
+    const sink = createSink(this.host.outputLimit, options.onStdout, options.onStderr);
+    sink.stdout.push(saved.stdout);
+    sink.stderr.push(saved.stderr);
+    sink.left = saved.outputLeft;
+    const run = this.begin(ctx, merged, sink, {
+      ...saved,
+      // Limits given again start afresh; otherwise the run has what it had left.
+      cpuLeftMs: options.timeoutMs ?? saved.cpuLeftMs,
+      wallLeftMs: options.wallTimeoutMs ?? saved.wallLeftMs,
+    });
+    const memoryBytes = merged.memoryBytes ?? DEFAULT_MEMORY_BYTES;
+    const prepare = (waits: ToolWaits) => {
+      const answered = new Set<number>();
+      for (const s of [...how.supplied, ...saved.settled]) {
+        if (answered.has(s.id)) continue;
+        answered.add(s.id);
+        waits.add(s.id, s);
+      }
+      for (const req of how.pending) if (!answered.has(req.id)) waits.add(req.id, this.host.tools.start(req));
+    };
+    // The first step hands over what is ready (maybe nothing): the guest then says again
+    // what it waits on, and when its next timer is due.
+    return this.drive(ctx, run, prepare, (deadline, waits) => {
+      this.host.abi().limits(deadline, memoryBytes);
+      return this.host.abi().resume(ctx, `{"results":[${waits.take()}]}`);
+    });
+  }
+
+  /** Checks an exec may start and makes its run. */
+  private begin(ctx: number, options: EngineExecOptions, sink?: OutputSink, saved?: SavedRun): ExecRun {
     if (this.running.has(ctx)) throw new ContextBusyError();
     const id = options.execId ?? 0;
     if (options.signal?.aborted || this.host.signals?.isAborted(id)) {
       throw new AbortedError('the exec was aborted before it started');
     }
-    const run = new ExecRun(id, options, createSink(this.host.outputLimit, options.onStdout, options.onStderr));
+    return new ExecRun(id, options, sink ?? createSink(this.host.outputLimit, options.onStdout, options.onStderr), saved);
+  }
+
+  /** The exec loop: the first guest call, then tool calls and timers until the exec ends. */
+  private async drive(
+    ctx: number,
+    run: ExecRun,
+    prepare: (waits: ToolWaits) => void,
+    first: (deadline: number, waits: ToolWaits) => GuestReply,
+  ): Promise<ExecResult> {
+    const { options } = run;
     const onAbort = () => {
       run.stop ??= 'aborted';
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    const waits = new ToolWaits(options, run.started);
+    const waits = new ToolWaits(options, run.wallDeadline);
     const generation = this.generation;
-    this.running.add(ctx);
+    this.running.set(ctx, { run, waits });
     try {
+      prepare(waits);
       const memoryBytes = options.memoryBytes ?? DEFAULT_MEMORY_BYTES;
-      let answer = this.guestStep(run, (deadline) => {
-        this.host.abi().limits(deadline, memoryBytes);
-        return this.host.abi().exec(ctx, code, { filename: options.filename });
-      });
+      let answer = this.guestStep(run, (deadline) => first(deadline, waits));
       while (answer.status === 'suspended') {
         for (const req of answer.requests ?? []) waits.add(req.id, this.host.tools.start(req));
         this.host.tools.takeEarly(waits);
@@ -193,7 +324,7 @@ export class Executor {
   /**
    * One guest call of an exec: output goes to the exec's sink, CPU time is
    * charged. `fn` gets the call's deadline on the guest's monotonic clock
-   * (performance.now(), the clock WASI gives it), or 0 for none: the
+   * (the one WASI gives it, see {@link GuestClock}), or 0 for none: the
    * earlier of the CPU budget left and the wall-clock deadline, never later
    * than the deadline of a call it is nested in.
    */
@@ -208,7 +339,8 @@ export class Executor {
     this.host.output.push(run.sink);
     this.host.activity?.enter(run.id, deadline === Infinity ? 0 : Math.max(deadline - t0, 1));
     try {
-      return this.host.guard.call(() => fn(deadline === Infinity ? 0 : deadline)).answer;
+      // The guest arms the deadline on its own clock (moved after a restore).
+      return this.host.guard.call(() => fn(deadline === Infinity ? 0 : this.host.clock.fromHost(deadline))).answer;
     } finally {
       this.frames.pop();
       this.host.output.pop();

@@ -63,7 +63,10 @@ export class VirtualFileSystem {
     this.root = new Directory(new Map());
     this.tree = new MemTree(this.root, new FsQuota(options.fsBytes ?? DEFAULT_FS_BYTES));
     const lib = new Directory(new Map());
-    const bundle = new File(stdlib, { readonly: true });
+    // The shim's File copies what it is given: hand it the bundle afterwards, so that every box of a
+    // thread shares one copy (4 MB each otherwise). Read-only: nothing writes it in place.
+    const bundle = new File(new Uint8Array(0), { readonly: true });
+    bundle.data = stdlib;
     this.tree.adopt(this.root, 'lib', lib);
     this.tree.adopt(lib, 'python313.zip', bundle);
     this.tree.markReadOnly(lib);

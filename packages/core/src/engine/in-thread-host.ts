@@ -5,8 +5,9 @@
  */
 import type { EngineHost } from '../api/host.js';
 import type { FileInfo } from '../api/types.js';
-import type { Engine } from './engine.js';
-import type { EncodedValue, EngineExecOptions, EngineTool, ExecResult, ResetInfo } from './types.js';
+import { Engine } from './engine.js';
+import type { EngineMount } from './mount-router.js';
+import type { EncodedValue, EngineExecOptions, EngineTool, ExecResult, GuestAssets, ResetInfo, RestoredState, ToolOutcome } from './types.js';
 
 /**
  * An {@link EngineHost} over an engine on the caller's thread: the lowest latency.
@@ -18,6 +19,33 @@ import type { EncodedValue, EngineExecOptions, EngineTool, ExecResult, ResetInfo
  */
 export class InThreadHost implements EngineHost {
   constructor(readonly engine: Engine) {}
+
+  /**
+   * A host over an engine restored from a snapshot, and what the snapshot held.
+   *
+   * @example
+   * ```ts
+   * const { host, state } = await InThreadHost.restore(assets, bytes, { mounts })
+   * ```
+   */
+  static async restore(
+    assets: GuestAssets,
+    bytes: Uint8Array,
+    options: { mounts?: EngineMount[]; maxBytes?: number } = {},
+  ): Promise<{ host: InThreadHost; state: RestoredState }> {
+    const { engine, state } = await Engine.restore(assets, bytes, { mounts: options.mounts }, options.maxBytes);
+    return { host: new InThreadHost(engine), state };
+  }
+
+  snapshot(facade: unknown): Promise<Uint8Array> {
+    return this.engine.snapshot(facade);
+  }
+  resumePaused(ctx: number, results: ToolOutcome[], options: EngineExecOptions): Promise<ExecResult> {
+    return this.engine.resumePaused(ctx, results, options);
+  }
+  async cancelPaused(ctx: number): Promise<void> {
+    this.engine.cancelPaused(ctx);
+  }
 
   async defineTools(tools: EngineTool[]): Promise<void> {
     this.engine.defineTools(tools);
@@ -65,6 +93,7 @@ export class InThreadHost implements EngineHost {
     this.engine.onReset(listener);
   }
   async close(): Promise<void> {
-    // Nothing to release: the facade has aborted the running execs.
+    // The facade has aborted the running execs; a clean engine may serve a later restore.
+    this.engine.release();
   }
 }

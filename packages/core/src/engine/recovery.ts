@@ -38,12 +38,21 @@ export class TrapGuard {
   /** Set while `restore` runs: a trap then must not restore again (from inside itself). */
   private restoring = false;
 
+  /** How many guest calls went through this guard (a memory diff stays true while it does not change). */
+  calls = 0;
+
+  /** Whether the instance trapped and could not be restored. */
+  get isBroken(): boolean {
+    return this.broken;
+  }
+
   /** @param restore replaces the instance by a clean one and returns how many contexts were lost; throws if it cannot */
   constructor(private readonly restore: (reason: CrashReason) => number) {}
 
   /** Calls into the guest. A trap restores the instance and throws {@link GuestCrashError}. */
   call<T>(fn: () => T): T {
     if (this.broken) throw new GuestCrashError('the guest crashed earlier and could not be restored: create a new box');
+    this.calls++;
     try {
       return fn();
     } catch (e) {

@@ -110,7 +110,10 @@ export class ToolRunner {
     const kept = this.takeUndelivered(req);
     if (kept) return kept;
     const tool = this.tools.get(req.tool);
-    if (!tool) return settleError(req.id, Object.assign(new Error(`unknown tool ${req.tool}`), { name: 'ToolError' }));
+    if (!tool) {
+      const message = `unknown tool ${req.tool}: no handler is defined for it on the host (a restored box has the tools given to PyBox.restore)`;
+      return settleError(req.id, Object.assign(new Error(message), { name: 'ToolError' }));
+    }
     let out: unknown;
     try {
       out = tool.handler(req.args);
@@ -195,21 +198,22 @@ function callKey(tool: string, args: unknown): string {
  */
 export class ToolWaits {
   private readonly pending = new Set<number>();
-  private ready: string[] = [];
+  private ready: Settled[] = [];
   private wake: (() => void) | null = null;
   private failure: Error | null = null;
   private wallTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly onAbort = () => this.fail(new AbortedError('the exec was aborted'));
 
+  /** @param wallDeadline when the exec's wall-clock limit ends, on the host's monotonic clock (Infinity: none) */
   constructor(
     private readonly options: EngineExecOptions,
-    started: number,
+    wallDeadline: number,
   ) {
-    if (options.wallTimeoutMs) {
+    if (wallDeadline !== Infinity) {
       const ms = options.wallTimeoutMs;
       this.wallTimer = setTimeout(
         () => this.fail(new WallTimeLimitError(`the exec ran past its wall-clock limit of ${ms} ms`)),
-        Math.min(Math.max(0, started + ms - now()), MAX_TIMER_MS),
+        Math.min(Math.max(0, wallDeadline - now()), MAX_TIMER_MS),
       );
     }
     options.signal?.addEventListener('abort', this.onAbort, { once: true });
@@ -236,8 +240,20 @@ export class ToolWaits {
 
   private settle(s: Settled): void {
     if (!this.pending.delete(s.id)) return;
-    this.ready.push(s.json);
+    this.ready.push(s);
     this.wake?.();
+  }
+
+  /** The results that settled and are not yet handed to the guest (a snapshot keeps them). */
+  settled(): readonly Settled[] {
+    return this.ready;
+  }
+
+  /** Takes the settled results as JSON array items (empty when none). */
+  take(): string {
+    const batch = this.ready.map((s) => s.json).join(',');
+    this.ready = [];
+    return batch;
   }
 
   /** Waits for at least one result (or the timer) and returns the batch as JSON array items. */
@@ -255,9 +271,7 @@ export class ToolWaits {
       if (this.pending.size > 0 && !this.failure) await nextTurn();
     }
     if (this.failure) throw this.failure;
-    const batch = this.ready.join(',');
-    this.ready = [];
-    return batch;
+    return this.take();
   }
 
   dispose(): void {

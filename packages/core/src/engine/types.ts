@@ -203,3 +203,53 @@ export interface EngineOptions {
    */
   mounts?: EngineMount[];
 }
+
+/**
+ * The result of a tool call the host supplies directly to a paused run (e.g. an approval that
+ * arrived by webhook), by the call's id: a value, or an error Python raises (its `name` picks
+ * the exception type as a handler's error would).
+ *
+ * @example
+ * ```ts
+ * const yes: ToolOutcome = { id: 3, ok: true, value: { approved: true } }
+ * const no: ToolOutcome = { id: 3, ok: false, error: { name: 'PermissionError', message: 'refused by Ada' } }
+ * ```
+ */
+export type ToolOutcome = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { name: string; message: string } };
+
+/**
+ * A tool call a paused run waits on.
+ *
+ * @example
+ * ```ts
+ * const call: PendingCall = { id: 3, tool: 'approve', args: { amount: 120 } }
+ * ```
+ */
+export interface PendingCall {
+  /** The call's id: supply its result with this id. */
+  id: number;
+  /** The tool's name. */
+  tool: string;
+  /** The arguments Python passed. */
+  args: Record<string, unknown>;
+}
+
+/**
+ * What an engine restored from a snapshot reports to its facade (it crosses a worker boundary).
+ *
+ * @example
+ * ```ts
+ * const { engine, state } = await Engine.restore(assets, bytes)
+ * state.paused[0]?.pending // [{ id: 1, tool: 'approve', args: { amount: 5 } }]
+ * ```
+ */
+export interface RestoredState {
+  /** The live contexts (engine handles), in creation order, and their parents. */
+  contexts: { id: number; parent: number | null }[];
+  /** The execs that were waiting on tool calls when the snapshot was taken. */
+  paused: { context: number; pending: PendingCall[]; stdout: string; stderr: string }[];
+  /** What the facade recorded in the snapshot. */
+  facade: unknown;
+  /** The engine options the snapshot holds (environment and caps). */
+  options: Pick<EngineOptions, 'env' | 'outputLimit' | 'resultLimit' | 'timeoutMs' | 'memoryBytes' | 'fsBytes'>;
+}

@@ -7,7 +7,7 @@
  * with renames and symlinks that follow its rules, and no sockets.
  */
 import { File, OpenFile, WASI, wasi as defs, type Fd } from '@bjorn3/browser_wasi_shim';
-import { clockTimeGet, pollOneoff } from './clock.js';
+import { clockTimeGet, pollOneoff, type GuestClock } from './clock.js';
 import type { VirtualFileSystem } from './fs.js';
 import { MemFileFd, renamePath } from './mem-fds.js';
 import type { OutputRouter } from './output.js';
@@ -37,6 +37,8 @@ export interface WasiFixes {
   memory: () => DataView;
   /** Sleeps for what the guest asked (`time.sleep`), as the exec's limits allow. */
   sleep: (ms: number) => void;
+  /** The guest's monotonic clock. */
+  clock: GuestClock;
 }
 
 /**
@@ -44,14 +46,14 @@ export interface WasiFixes {
  *
  * @example
  * ```ts
- * const imports = { wasi_snapshot_preview1: wasiImports(wasi, { memory, sleep }) }
+ * const imports = { wasi_snapshot_preview1: wasiImports(wasi, { memory, sleep, clock }) }
  * ```
  */
 export function wasiImports(wasi: WASI, fixes: WasiFixes): WebAssembly.ModuleImports {
   const table = { ...wasi.wasiImport } as Record<string, (...args: never[]) => unknown>;
   const shimClock = table.clock_time_get as unknown as (id: number, precision: bigint, ptr: number) => number;
-  table.clock_time_get = clockTimeGet(fixes.memory, shimClock) as never;
-  table.poll_oneoff = pollOneoff(fixes.memory, fixes.sleep) as never;
+  table.clock_time_get = clockTimeGet(fixes.memory, shimClock, fixes.clock) as never;
+  table.poll_oneoff = pollOneoff(fixes.memory, fixes.sleep, fixes.clock) as never;
   const text = (ptr: number, len: number) => decoder.decode(new Uint8Array(fixes.memory().buffer, ptr, len));
   const fd = (n: number): Fd | undefined => wasi.fds[n];
 

@@ -11,7 +11,16 @@ import type { FileInfo } from '../api/types.js';
 import * as Comlink from '../comlink.js';
 import { EXEC_SLOTS, ExecSignals, type BusyState } from '../engine/signals.js';
 import { nextTurn, toolErrorFields } from '../engine/tools.js';
-import type { EncodedValue, EngineExecOptions, EngineTool, ExecResult, GuestAssets, ResetInfo } from '../engine/types.js';
+import type {
+  EncodedValue,
+  EngineExecOptions,
+  EngineTool,
+  ExecResult,
+  GuestAssets,
+  ResetInfo,
+  RestoredState,
+  ToolOutcome,
+} from '../engine/types.js';
 import { AbortedError, BoxClosedError, ContextDisposedError, GuestCrashError, type CrashReason } from '../errors.js';
 import { toJson } from '../json.js';
 import { PendingCalls } from '../pending.js';
@@ -19,6 +28,7 @@ import {
   installErrorTransfer,
   reviveError,
   type RemoteEngineApi,
+  type RemoteExecOptions,
   type RemoteInitOptions,
   type ToolCallOutcome,
   type ToolCallRequest,
@@ -40,8 +50,12 @@ import { Watchdog } from './watchdog.js';
 export interface WorkerHandle {
   /** The Comlink endpoint of the worker. */
   endpoint: Comlink.Endpoint;
-  /** Stops the worker at once. */
+  /** Stops the worker at once (a hard stop; with many engines per worker, all of them). */
   terminate(): void;
+  /** Releases this engine when the box closes, if that is not `terminate` (an engine on a shared worker thread). */
+  close?(): void;
+  /** The worker loads the guest assets itself (once for all its engines): they are not sent. */
+  hasAssets?: boolean;
   /** Registers a callback for the worker dying (an uncaught error or an exit). */
   onDeath(callback: (error: Error) => void): void;
   /** Keeps the process alive while calls are pending (Node); optional. */
@@ -103,11 +117,36 @@ export class WorkerHost implements EngineHost {
   private toolsInFlight = 0;
   private outcomes: ToolCallOutcome[] = [];
 
+  /** The snapshot the first boot restores, and what it held. */
+  private restoring: { bytes: Uint8Array; maxBytes: number | undefined } | null = null;
+  private restored: RestoredState | null = null;
+
   private constructor(
     private readonly spawn: () => WorkerHandle,
     private readonly assets: GuestAssets,
-    private readonly options: RemoteInitOptions,
+    private options: RemoteInitOptions,
   ) {}
+
+  /**
+   * Starts a worker whose engine is in the state of a snapshot (see `Engine.restore`), and
+   * returns it with what the snapshot held. Started again after a hard stop, its engine
+   * boots from the boot image with the snapshot's files (its contexts are lost, as always).
+   */
+  static async restore(
+    spawn: () => WorkerHandle,
+    assets: GuestAssets,
+    options: Pick<RemoteInitOptions, 'mountSpecs'>,
+    bytes: Uint8Array,
+    maxBytes?: number,
+  ): Promise<{ host: WorkerHost; state: RestoredState }> {
+    const host = new WorkerHost(spawn, assets, options);
+    host.restoring = { bytes, maxBytes };
+    await host.boot();
+    const state = host.restored!;
+    host.options = { ...state.options, mountSpecs: options.mountSpecs, filesFrom: bytes };
+    host.liveContexts = state.contexts.length;
+    return { host, state };
+  }
 
   /**
    * Starts the engine in a worker made by `spawn` with the given assets (the
@@ -138,7 +177,15 @@ export class WorkerHost implements EngineHost {
       );
     });
     const booting = this.guard(async () => {
-      await this.remote.init(this.assets, { ...this.options, execSignals: this.signals?.words });
+      const options = { ...this.options, execSignals: this.signals?.words };
+      const assets = worker.hasAssets ? null : this.assets;
+      const restoring = this.restoring;
+      if (restoring) {
+        this.restoring = null;
+        this.restored = await this.remote.restore(assets, options, restoring.bytes, restoring.maxBytes);
+      } else {
+        await this.remote.init(assets, options);
+      }
       await this.connect();
       if (this.toolSpecs.size) await this.remote.defineTools([...this.toolSpecs.values()]);
     }).catch((e: unknown) => {
@@ -331,7 +378,27 @@ export class WorkerHost implements EngineHost {
     }
   }
 
-  async exec(ctx: number, code: string, options: EngineExecOptions): Promise<ExecResult> {
+  exec(ctx: number, code: string, options: EngineExecOptions): Promise<ExecResult> {
+    return this.runOnPort(options, (id, wire) => ({ t: 'exec', id, ctx, code, ...wire }));
+  }
+
+  resumePaused(ctx: number, results: ToolOutcome[], options: EngineExecOptions): Promise<ExecResult> {
+    return this.runOnPort(options, (id, wire) => ({ t: 'resume', id, ctx, results, ...wire }));
+  }
+
+  async cancelPaused(ctx: number): Promise<void> {
+    await this.call((remote) => remote.cancelPaused(ctx), true);
+  }
+
+  snapshot(facade: unknown): Promise<Uint8Array> {
+    return this.call((remote) => remote.snapshot(facade));
+  }
+
+  /** Sends an exec (or a paused run going on) on the fast port and waits for its result there. */
+  private async runOnPort(
+    options: EngineExecOptions,
+    message: (id: number, wire: { options: RemoteExecOptions; stdout: boolean; stderr: boolean }) => ToWorker,
+  ): Promise<ExecResult> {
     const { onStdout, onStderr, signal } = options;
     if (signal?.aborted) throw new AbortedError('the exec was aborted before it started');
     const generation = this.generation;
@@ -349,21 +416,18 @@ export class WorkerHost implements EngineHost {
             const port = this.port;
             if (!port) return reject(new GuestCrashError('the PyBox worker is not connected', { reason: 'worker-died' }));
             this.execs.set(id, { resolve, reject, onStdout, onStderr });
-            const request: ToWorker = {
-              t: 'exec',
-              id,
-              ctx,
-              code,
-              options: {
-                timeoutMs: options.timeoutMs,
-                wallTimeoutMs: options.wallTimeoutMs,
-                memoryBytes: options.memoryBytes,
-                filename: options.filename,
-              },
-              stdout: onStdout !== undefined,
-              stderr: onStderr !== undefined,
-            };
-            port.postMessage(request);
+            port.postMessage(
+              message(id, {
+                options: {
+                  timeoutMs: options.timeoutMs,
+                  wallTimeoutMs: options.wallTimeoutMs,
+                  memoryBytes: options.memoryBytes,
+                  filename: options.filename,
+                },
+                stdout: onStdout !== undefined,
+                stderr: onStderr !== undefined,
+              }),
+            );
             if (signal?.aborted) this.abortExec(id);
           }),
       );
@@ -422,12 +486,13 @@ export class WorkerHost implements EngineHost {
     this.fail(new BoxClosedError());
     this.port?.close();
     this.proxy[Comlink.releaseProxy]();
-    this.worker.terminate();
+    if (this.worker.close) this.worker.close();
+    else this.worker.terminate();
   }
 }
 
 const REMOTE_METHODS = [
-  'init', 'connect', 'defineTools', 'createContext', 'deleteContext',
+  'init', 'restore', 'snapshot', 'cancelPaused', 'connect', 'defineTools', 'createContext', 'deleteContext',
   'set', 'get', 'protect', 'names', 'writeFile', 'readFile', 'readdir', 'mkdir', 'rm', 'stat',
 ] as const satisfies readonly (keyof RemoteEngineApi)[];
 

@@ -23,8 +23,18 @@
  */
 import * as Comlink from '../comlink.js';
 import type { FileInfo } from '../api/types.js';
-import { CRASH_REASONS, describeThrown, errorClasses, GuestCrashError, PythonError, type CrashReason } from '../errors.js';
-import type { EncodedValue, EngineOptions, EngineTool, ExecResult, GuestAssets, ResetInfo } from '../engine/types.js';
+import {
+  CRASH_REASONS,
+  describeThrown,
+  errorClasses,
+  GuestCrashError,
+  PythonError,
+  SNAPSHOT_REFUSALS,
+  SnapshotError,
+  type CrashReason,
+  type SnapshotRefusal,
+} from '../errors.js';
+import type { EncodedValue, EngineOptions, EngineTool, ExecResult, GuestAssets, ResetInfo, RestoredState, ToolOutcome } from '../engine/types.js';
 
 /** A tool definition as it crosses: no handler, the worker calls back by name. */
 export type RemoteToolSpec = Omit<EngineTool, 'handler'>;
@@ -45,6 +55,7 @@ export type FastPort = MessagePort;
 /** Facade → worker on the {@link FastPort}. */
 export type ToWorker =
   | { t: 'exec'; id: number; ctx: number; code: string; options: RemoteExecOptions; stdout: boolean; stderr: boolean }
+  | { t: 'resume'; id: number; ctx: number; results: ToolOutcome[]; options: RemoteExecOptions; stdout: boolean; stderr: boolean }
   | { t: 'abort'; id: number }
   | { t: 'outcomes'; outcomes: ToolCallOutcome[] };
 
@@ -74,11 +85,20 @@ export interface RemoteExecOptions {
 export interface RemoteInitOptions extends Omit<EngineOptions, 'mounts' | 'activity'> {
   /** Specs for the worker's `createMounts`, e.g. `{ hostPath, guestPath, mode }` in `@pybox/node`. */
   mountSpecs?: unknown[];
+  /** A snapshot whose files the engine starts with (a restored box's worker, started again after a hard stop). */
+  filesFrom?: Uint8Array;
 }
 
 /** The API a worker exposes (see worker/remote.ts). */
 export interface RemoteEngineApi {
-  init(assets: GuestAssets, options: RemoteInitOptions): Promise<void>;
+  /** Starts the engine; `assets` null: the worker's own (see `RemoteEngineOptions.loadAssets`). */
+  init(assets: GuestAssets | null, options: RemoteInitOptions): Promise<void>;
+  /** Like `init`, in the state of a snapshot (`options` gives mounts and the shared block). */
+  restore(assets: GuestAssets | null, options: RemoteInitOptions, bytes: Uint8Array, maxBytes?: number): Promise<RestoredState>;
+  /** A snapshot of the engine (see `Engine.snapshot`). */
+  snapshot(facade: unknown): Promise<Uint8Array>;
+  /** Abandons a run restored from a snapshot. */
+  cancelPaused(ctx: number): void;
   /** Hands the worker its end of the {@link FastPort}. */
   connect(port: FastPort): void;
   defineTools(specs: RemoteToolSpec[]): void;
@@ -105,6 +125,7 @@ export interface WireError {
   traceback?: string;
   reason?: CrashReason;
   contextsLost?: number;
+  refusal?: SnapshotRefusal;
 }
 
 /** Rebuilds a typed error from its wire form. */
@@ -113,6 +134,9 @@ export function reviveError(w: WireError): Error {
   if (w.name === 'GuestCrashError') {
     const reason = w.reason !== undefined && CRASH_REASONS.includes(w.reason) ? w.reason : 'trap';
     return new GuestCrashError(w.message, { reason, contextsLost: w.contextsLost ?? 0 });
+  }
+  if (w.name === 'SnapshotError') {
+    return new SnapshotError(w.message, w.refusal !== undefined && SNAPSHOT_REFUSALS.includes(w.refusal) ? w.refusal : 'corrupted');
   }
   const Cls = (errorClasses as unknown as Record<string, new (m: string) => Error>)[w.name];
   if (Cls) return new Cls(w.message);
@@ -127,6 +151,7 @@ export function toWire(e: unknown): WireError {
     return { name: e.name, message: e.message, type: e.type, pythonMessage: e.pythonMessage, traceback: e.traceback };
   }
   if (e instanceof GuestCrashError) return { name: e.name, message: e.message, reason: e.reason, contextsLost: e.contextsLost };
+  if (e instanceof SnapshotError) return { name: e.name, message: e.message, refusal: e.reason };
   return describeThrown(e);
 }
 

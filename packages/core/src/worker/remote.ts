@@ -7,7 +7,7 @@ import type { FileInfo } from '../api/types.js';
 import { Engine } from '../engine/engine.js';
 import type { EngineMount } from '../engine/mount-router.js';
 import { ExecSignals, type GuestActivity } from '../engine/signals.js';
-import type { EncodedValue, GuestAssets } from '../engine/types.js';
+import type { EncodedValue, EngineExecOptions, ExecResult, GuestAssets, RestoredState } from '../engine/types.js';
 import * as Comlink from '../comlink.js';
 import { AbortedError, BoxClosedError, InvalidArgumentError } from '../errors.js';
 import type {
@@ -36,6 +36,11 @@ export interface RemoteEngineOptions {
    * `mountSpecs` (runs in the worker). Without it, specs are refused.
    */
   createMounts?: (specs: unknown[]) => EngineMount[];
+  /**
+   * Loads the guest assets in the worker (once per worker thread, shared by its engines), for
+   * facades that do not send them (a worker thread serving many boxes).
+   */
+  loadAssets?: () => Promise<GuestAssets>;
 }
 
 /**
@@ -58,23 +63,66 @@ export class RemoteEngine implements RemoteEngineApi {
     return this.engine;
   }
 
-  async init(assets: GuestAssets, options: RemoteInitOptions): Promise<void> {
-    const { mountSpecs, ...engineOptions } = options;
-    let mounts: EngineMount[] | undefined;
-    if (mountSpecs?.length) {
-      if (!this.options.createMounts) {
-        throw new InvalidArgumentError('this runtime cannot mount host folders: use @pybox/node for mounts');
-      }
-      mounts = this.options.createMounts(mountSpecs);
-    }
-    // The watchdog learns when guest code runs from the shared block, or from messages without one.
-    this.signals = options.execSignals ? new ExecSignals(options.execSignals) : undefined;
-    const activity: GuestActivity = this.signals ?? {
-      enter: (id, budgetMs) => this.post({ t: 'busy', id, budgetMs }),
-      leave: () => this.post({ t: 'idle' }),
-    };
-    this.engine = await Engine.create(assets, { ...engineOptions, mounts, activity });
+  private async assets(sent: GuestAssets | null): Promise<GuestAssets> {
+    if (sent) return sent;
+    if (!this.options.loadAssets) throw new InvalidArgumentError('this worker has no assets of its own: send them with init');
+    return this.options.loadAssets();
+  }
+
+  async init(sent: GuestAssets | null, options: RemoteInitOptions): Promise<void> {
+    const assets = await this.assets(sent);
+    const { mountSpecs, filesFrom, ...engineOptions } = options;
+    const files = filesFrom ? await Engine.snapshotFiles(filesFrom) : engineOptions.files;
+    this.engine = await Engine.create(assets, { ...engineOptions, files, mounts: this.mounts(mountSpecs), activity: this.activity(options) });
     this.engine.onReset((info) => this.post({ t: 'reset', info }));
+  }
+
+  async restore(sent: GuestAssets | null, options: RemoteInitOptions, bytes: Uint8Array, maxBytes?: number): Promise<RestoredState> {
+    const assets = await this.assets(sent);
+    const { engine, state } = await Engine.restore(
+      assets,
+      bytes,
+      { mounts: this.mounts(options.mountSpecs), execSignals: options.execSignals, activity: this.activity(options) },
+      maxBytes,
+    );
+    this.engine = engine;
+    engine.onReset((info) => this.post({ t: 'reset', info }));
+    return state;
+  }
+
+  async snapshot(facade: unknown): Promise<Uint8Array> {
+    const bytes = await this.e.snapshot(facade);
+    return Comlink.transfer(bytes, [bytes.buffer]);
+  }
+
+  cancelPaused(ctx: number): void {
+    this.e.cancelPaused(ctx);
+  }
+
+  /** The box closed (its port did): the engine may serve a later restore on this worker. */
+  release(): void {
+    this.engine?.release();
+    this.engine = null;
+    this.port?.close();
+  }
+
+  private mounts(mountSpecs: unknown[] | undefined): EngineMount[] | undefined {
+    if (!mountSpecs?.length) return undefined;
+    if (!this.options.createMounts) {
+      throw new InvalidArgumentError('this runtime cannot mount host folders: use @pybox/node for mounts');
+    }
+    return this.options.createMounts(mountSpecs);
+  }
+
+  /** The watchdog learns when guest code runs from the shared block, or from messages without one. */
+  private activity(options: RemoteInitOptions): GuestActivity {
+    this.signals = options.execSignals ? new ExecSignals(options.execSignals) : undefined;
+    return (
+      this.signals ?? {
+        enter: (id, budgetMs) => this.post({ t: 'busy', id, budgetMs }),
+        leave: () => this.post({ t: 'idle' }),
+      }
+    );
   }
 
   private signals: ExecSignals | undefined;
@@ -83,7 +131,7 @@ export class RemoteEngine implements RemoteEngineApi {
     this.port = port;
     port.onmessage = (event: MessageEvent<ToWorker>) => {
       const message = event.data;
-      if (message.t === 'exec') void this.exec(message);
+      if (message.t === 'exec' || message.t === 'resume') void this.exec(message);
       else if (message.t === 'abort') this.aborts.get(message.id)?.abort();
       else this.deliver(message.outcomes);
     };
@@ -139,14 +187,14 @@ export class RemoteEngine implements RemoteEngineApi {
   }
 
   /** Runs an exec that arrived on the fast port; its output and outcome go back on it. */
-  private async exec(request: Extract<ToWorker, { t: 'exec' }>): Promise<void> {
-    const { id, ctx, code, options } = request;
+  private async exec(request: Extract<ToWorker, { t: 'exec' | 'resume' }>): Promise<void> {
+    const { id, ctx, options } = request;
     const abort = new AbortController();
     this.aborts.set(id, abort);
     const relay = new OutputRelay((stream, text) => this.post({ t: 'out', id, stream, text }));
     try {
       if (this.signals?.isAborted(id)) throw new AbortedError('the exec was aborted before it started');
-      const result = await this.e.exec(ctx, code, {
+      const engineOptions: EngineExecOptions = {
         timeoutMs: options.timeoutMs,
         wallTimeoutMs: options.wallTimeoutMs,
         memoryBytes: options.memoryBytes,
@@ -155,7 +203,11 @@ export class RemoteEngine implements RemoteEngineApi {
         onStderr: request.stderr ? (t) => relay.write('stderr', t) : undefined,
         signal: abort.signal,
         execId: id,
-      });
+      };
+      const result: ExecResult =
+        request.t === 'exec'
+          ? await this.e.exec(ctx, request.code, engineOptions)
+          : await this.e.resumePaused(ctx, request.results, engineOptions);
       relay.close(); // the same port: every chunk arrives before the result
       this.post({ t: 'done', id, result });
     } catch (e) {
