@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { AbortedError, ContextDisposedError, GuestCrashError, type Context } from '@pybox/node';
 import { EXIT_CODES, exitCodeOfPython } from './exit-codes.js';
 import type { BoxCliOptions } from './options.js';
-import { loadToolSource, openBox, type CliBox } from './setup.js';
+import { loadToolSource, openBoxOrReport, type CliBox } from './setup.js';
 
 /**
  * `pybox repl`'s options.
@@ -57,14 +57,8 @@ export async function startRepl(options: ReplCliOptions): Promise<number> {
   const tty = options.tty !== false && process.stdin.isTTY === true;
   const out = tty ? process.stdout : process.stderr; // prompts and notices
   const source = loadToolSource(options);
-  let cli: CliBox;
-  try {
-    cli = await openBox(options, source);
-  } catch (e) {
-    await source.then((t) => t.close(), () => {});
-    process.stderr.write(`pybox: ${e instanceof Error ? e.message : String(e)}\n`);
-    return EXIT_CODES.usage;
-  }
+  const cli = await openBoxOrReport(options, source);
+  if (!cli) return EXIT_CODES.usage;
   const historyFile = options.history ?? process.env.PYBOX_HISTORY ?? join(homedir(), '.pybox_history');
   const session = new ReplSession(cli);
   try {

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { AbortedError, type ToolCallEvent } from '@pybox/node';
 import { EXIT_CODES, exitCodeOfPython, exitCodeOfThrown } from './exit-codes.js';
 import type { BoxCliOptions } from './options.js';
-import { loadToolSource, openBox } from './setup.js';
+import { loadToolSource, openBoxOrReport } from './setup.js';
 
 /**
  * `pybox run`'s options.
@@ -57,14 +57,8 @@ export async function runScript(file: string, scriptArgs: string[], options: Run
   const filename = file === '-' ? '<stdin>' : file;
 
   const tools = loadToolSource(options);
-  let cli;
-  try {
-    cli = await openBox(options, tools);
-  } catch (e) {
-    await tools.then((t) => t.close(), () => {});
-    process.stderr.write(`pybox: ${e instanceof Error ? e.message : String(e)}\n`);
-    return EXIT_CODES.usage;
-  }
+  const cli = await openBoxOrReport(options, tools);
+  if (!cli) return EXIT_CODES.usage;
 
   const toolCalls: RunReport['toolCalls'] = [];
   cli.box.onToolCall(({ id: _id, ...call }) => toolCalls.push(call));

@@ -126,3 +126,29 @@ export async function openBox(options: BoxCliOptions, source: ToolSource | Promi
 function toolNamesOf(tools: ToolsInput): string[] {
   return Array.isArray(tools) ? (tools as ToolDefinition[]).map((t) => t?.name).filter((n): n is string => typeof n === 'string') : Object.keys(tools);
 }
+
+/**
+ * `openBox` for a command: on failure the tool source is closed, the reason goes to stderr, and
+ * the result is `undefined` (the command then exits with `EXIT_CODES.usage`).
+ *
+ * @example
+ * ```ts
+ * const cli = await openBoxOrReport(options, loadToolSource(options))
+ * if (!cli) return EXIT_CODES.usage
+ * ```
+ */
+export async function openBoxOrReport(
+  options: BoxCliOptions,
+  source: Promise<ToolSource>,
+): Promise<CliBox | undefined> {
+  try {
+    return await openBox(options, source);
+  } catch (e) {
+    await source.then(
+      (t) => t.close(),
+      () => {},
+    );
+    process.stderr.write(`pybox: ${e instanceof Error ? e.message : String(e)}\n`);
+    return undefined;
+  }
+}
