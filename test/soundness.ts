@@ -1,7 +1,7 @@
 /**
- * A sound guest (guest/patches/0002-wasm-soundness.patch), on every engine: code that
- * once trapped the guest or overflowed the host's native stack ends normally or as a
- * Python exception, and the box and its other contexts go on.
+ * A sound guest (guest/patches/0002-wasm-soundness.patch and 0003-compile-time-limits.patch),
+ * on every engine: code that once trapped the guest or overflowed the host's native stack
+ * ends normally or as a Python exception, and the box and its other contexts go on.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Context, PyBoxBase, PyBoxOptions } from '@pybox/core';

@@ -1,4 +1,4 @@
-// A sound guest (guest/patches/0002-wasm-soundness.patch) with @pybox/core in a Web Worker in Chromium.
+// A sound guest (guest/patches/0002 and 0003) with @pybox/core in a Web Worker in Chromium.
 import { PyBox } from '@pybox/core';
 import { defineSoundness } from '../soundness.js';
 

@@ -83,6 +83,7 @@ async function runEntry(entry) {
     });
     const seconds = (performance.now() - t0) / 1000;
     if (!r.ok) return { entry, seconds, outcome: `${r.error.type}: ${r.error.message}`, detail: r.error.traceback };
+    if (r.value.moduleSkipped) return { entry, seconds, outcome: 'skipped', reason: r.value.moduleSkipped };
     return { entry, seconds, outcome: 'ran', ...r.value };
   } catch (e) {
     const seconds = (performance.now() - t0) / 1000;
@@ -100,7 +101,7 @@ async function runAll(entries, jobs) {
     for (let e = queue.shift(); e; e = queue.shift()) {
       const r = await runEntry(e);
       results.push(r);
-      console.error(`guest:test: ${e.name} ${r.outcome === 'ran' ? 'done' : r.outcome} (${r.seconds.toFixed(1)} s)`);
+      console.error(`guest:test: ${e.name} ${r.outcome === 'ran' ? 'done' : r.outcome === 'skipped' ? r.reason : r.outcome} (${r.seconds.toFixed(1)} s)`);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Number(opts.jobs)) }, worker));
@@ -117,6 +118,10 @@ const lines = [`| module | ${HEAD.join(' | ')} | s |`, `|---|${HEAD.map(() => '-
 const total = Object.fromEntries(COLS.map((c) => [c, 0]));
 let bad = 0;
 for (const r of results) {
+  if (r.outcome === 'skipped') {
+    lines.push(`| ${r.entry.name} | skipped as a whole: ${r.reason.replace(/\|/g, '/').slice(0, 100)} ${'| '.repeat(COLS.length - 1)}| ${r.seconds.toFixed(0)} |`);
+    continue;
+  }
   if (r.outcome !== 'ran') {
     bad++;
     lines.push(`| ${r.entry.name} | ${r.outcome.replace(/\|/g, '/').slice(0, 100)} ${'| '.repeat(COLS.length - 1)}| ${r.seconds.toFixed(0)} |`);
@@ -130,6 +135,7 @@ lines.push(`| **total** | ${COLS.map((c) => `**${total[c]}**`).join(' | ')} | ${
 console.log(lines.join('\n'));
 
 for (const r of results) {
+  if (r.outcome === 'skipped') continue;
   if (r.outcome !== 'ran') {
     console.log(`\n${r.entry.name}: ${r.outcome}\n${(r.detail ?? '').slice(-2000)}`);
     continue;

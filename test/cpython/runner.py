@@ -2,7 +2,8 @@
 # an exec whose value is the result. Inputs (set by run.mjs before the exec):
 #   pybox_tests = {"zip": path of python313-tests.zip in the box, "modules": [dotted names],
 #                  "skips": {test id prefix: reason}}
-# Value: {"counts": {...}, "problems": [{"id", "kind", "traceback"}], "skipReasons": {...}}
+# Value: {"counts": {...}, "problems": [{"id", "kind", "traceback"}], "skipReasons": {...},
+#         "unusedSkips": [...]}, or {"moduleSkipped": reason} when a module skips as a whole
 import asyncio.events
 import asyncio.selector_events
 import collections
@@ -110,7 +111,10 @@ def run(config):
     loader = unittest.TestLoader()
     suite = unittest.TestSuite()
     for name in config['modules']:
-        suite.addTests(loader.loadTestsFromName(name))
+        try:
+            suite.addTests(loader.loadTestsFromName(name))
+        except unittest.SkipTest as e:  # the whole module, e.g. "requires subprocess"
+            return {'moduleSkipped': f'{name}: {e}'}
     listed, used = set(), set()
     apply_skips(suite, config['skips'], listed, used)
     # Entries for these modules that matched no test: stale, or misspelt.

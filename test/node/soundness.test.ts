@@ -1,4 +1,4 @@
-// A sound guest (guest/patches/0002-wasm-soundness.patch) with @pybox/node: in-thread and worker_threads.
+// A sound guest (guest/patches/0002 and 0003) with @pybox/node: in-thread and worker_threads.
 import { PyBox } from '@pybox/node';
 import { defineSoundness } from '../soundness.js';
 
