@@ -20,15 +20,31 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['test/conformance/inthread.test.ts', 'test/conformance/node-worker.test.ts', 'test/node/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+          include: ['test/conformance/inthread.test.ts', 'test/conformance/node-worker.test.ts', 'test/node/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'demo/test/**/*.test.ts'],
         },
       },
       {
         extends: true,
-        optimizeDeps: { exclude: ['@pybox/core'] },
+        optimizeDeps: {
+          exclude: ['@pybox/core'],
+          // Bundled up front: discovered mid-run, they make Vite reload the page under a running test.
+          include: [
+            '@pybox/core > @bjorn3/browser_wasi_shim',
+            '@pybox/core > comlink/dist/esm/comlink.mjs',
+            '@pybox/core > @cfworker/json-schema',
+            '@pybox/agent > eventsource-parser',
+            'zod',
+            'valibot',
+            '@valibot/to-json-schema',
+            'arktype',
+            'ai',
+          ],
+        },
         test: {
           name: 'browser',
           include: ['test/conformance/browser.test.ts', 'test/browser/**/*.test.ts'],
+          // The local model server for the agent tests, started in Node; its URL reaches the page via inject().
+          globalSetup: ['test/agent/global-setup.ts'],
           browser: {
             enabled: true,
             headless: true,

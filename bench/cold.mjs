@@ -11,7 +11,7 @@ const t0 = now();
 const out = { mode };
 
 if (mode === 'engine') {
-  const { Engine } = await import('@pybox/core/engine');
+  const { Engine } = await import('@pybox/core/internal');
   const base = new URL('./wasm/', import.meta.resolve('@pybox/core'));
   // The assets as @pybox/node loads them: the boot image (a memory image made at build time) when shipped.
   const [wasm, stdlib, image] = await Promise.all([

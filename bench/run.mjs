@@ -9,7 +9,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { PyBox } from '@pybox/node';
-import { Engine } from '@pybox/core/engine';
+import { Engine } from '@pybox/core/internal';
+import { agentRows } from './agent.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -691,6 +692,9 @@ print(json.dumps({"ms": (time.perf_counter() - t0) * 1000, "outcome": "SIGALRM"}
   const versions = [`node ${process.version}`, python ? `python3 ${python.version}` : 'no python3'];
   if (pyo) versions.push(`pyodide ${pyo.py.version}`);
   log(versions.join(', '));
+  // -- the agent layer (bench/agent.mjs) --
+  rows.push(...(await agentRows(log)));
+
   printTable(rows);
   process.exit(0);
 }

@@ -14,6 +14,8 @@
 #   PYBOX_ZIP=deflated|stored compression of wasm/python313.zip entries     (default deflated)
 #   PYBOX_WASM_OPT=0|1        run `wasm-opt -O2` on the reactor (default 0: -13 % raw size
 #                             but the same gzip size and speed, and ~20 s per link)
+#   PYBOX_LTO=1|0             ThinLTO (default 1; 0 is for development: a ~1 s link instead of
+#                             ~50 s, 5-10 % slower, and a manifest CI refuses)
 #   PYBOX_JOBS=N              make -jN                                      (default: nproc)
 #
 # Steps (each cached in guest/.work/, keyed by a stamp of its inputs):
@@ -28,7 +30,8 @@
 #   cross    CPython cross build (libpython3.13.a, libmpdec.a, libexpat.a, libHacl...)
 #                                                                     -> .work/cross-pm<P>-d<D>
 #   link     guest/src/*.c (-O2) + guest/src/link.flags + static libs -> reactor; wasm-strip
-#   zip      sourceless .pyc stdlib + guest/src/*.py + _sysconfigdata  -> wasm/python313.zip
+#   zip      sourceless .pyc stdlib + the driver (guest/src/_pybox/) + _sysconfigdata
+#                                                                     -> wasm/python313.zip
 #   manifest sha256s, inputsHash (guest/inputs-hash.mjs), versions, flags -> wasm/manifest.json
 #
 # Debian security patches applied (debian/patches/series of python3.13 3.13.5-2+deb13u5, the
@@ -78,6 +81,7 @@ PYBOX_PYMALLOC=${PYBOX_PYMALLOC:-1}
 PYBOX_BIGDIGITS=${PYBOX_BIGDIGITS:-30}
 PYBOX_ZIP=${PYBOX_ZIP:-deflated}
 PYBOX_WASM_OPT=${PYBOX_WASM_OPT:-0}
+PYBOX_LTO=${PYBOX_LTO:-1}
 PYBOX_JOBS=${PYBOX_JOBS:-$(nproc)}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -90,7 +94,7 @@ SRC_BASE=$WORK/src-base
 SRC_CROSS=$WORK/src-cross
 NATIVE=$WORK/native
 ZLIB=$WORK/zlib
-CROSS=$WORK/cross-pm$PYBOX_PYMALLOC-d$PYBOX_BIGDIGITS
+CROSS=$WORK/cross-pm$PYBOX_PYMALLOC-d$PYBOX_BIGDIGITS$([ "${PYBOX_LTO:-1}" = 1 ] || echo -nolto)
 LINK=$WORK/link
 PYVER=3.13
 PYTAG=313
@@ -110,12 +114,14 @@ case $PYBOX_PYMALLOC in 1) PYMALLOC_FLAG=--with-pymalloc ;; 0) PYMALLOC_FLAG=--w
 case $PYBOX_BIGDIGITS in 15|30) ;; *) echo "PYBOX_BIGDIGITS must be 15 or 30" >&2; exit 2 ;; esac
 case $PYBOX_ZIP in deflated|stored) ;; *) echo "PYBOX_ZIP must be deflated or stored" >&2; exit 2 ;; esac
 case $PYBOX_WASM_OPT in 0|1) ;; *) echo "PYBOX_WASM_OPT must be 0 or 1" >&2; exit 2 ;; esac
+case $PYBOX_LTO in 0|1) ;; *) echo "PYBOX_LTO must be 0 or 1" >&2; exit 2 ;; esac
 # Non-default options are part of the inputs hash (see guest/inputs-hash.mjs).
 HASH_OPTIONS=()
 [ "$PYBOX_PYMALLOC" = 1 ] || HASH_OPTIONS+=(--option "pymalloc=$PYBOX_PYMALLOC")
 [ "$PYBOX_BIGDIGITS" = 30 ] || HASH_OPTIONS+=(--option "bigdigits=$PYBOX_BIGDIGITS")
 [ "$PYBOX_ZIP" = deflated ] || HASH_OPTIONS+=(--option "zip=$PYBOX_ZIP")
 [ "$PYBOX_WASM_OPT" = 0 ] || HASH_OPTIONS+=(--option "wasmopt=$PYBOX_WASM_OPT")
+[ "$PYBOX_LTO" = 1 ] || HASH_OPTIONS+=(--option "lto=$PYBOX_LTO")
 
 # ---- helpers ---------------------------------------------------------------------------------
 T_START=$(date +%s.%N)
@@ -338,7 +344,8 @@ CONFIGURE_FLAGS=(--host=wasm32-unknown-wasi --build=x86_64-pc-linux-gnu
   "$PYMALLOC_FLAG" "--enable-big-digits=$PYBOX_BIGDIGITS")
 # configure's WASI default OPT is "-DNDEBUG -g -O3 -Wall"; the DWARF from -g only slowed the link
 # and wasm-opt (23 MB unstripped module) and is stripped from wasm/ anyway.
-CROSS_OPT="-DNDEBUG -O3 -Wall -flto=thin"
+CROSS_OPT="-DNDEBUG -O3 -Wall"
+[ "$PYBOX_LTO" = 1 ] && CROSS_OPT+=" -flto=thin"
 CROSS_CFLAGS="-Wno-error=int-conversion -DSIZEOF_PTHREAD_T=4 -ffile-prefix-map=$WORK/="
 cross_build() {
   step_begin cross
@@ -435,10 +442,12 @@ EOF
   # Compile with -O2 but link WITHOUT an -O flag: given one, clang-16 runs `wasm-opt` on its
   # own whenever binaryen is on PATH (~20 s here). wasm-opt is a separate, explicit choice.
   rm -rf "$LINK/obj"; mkdir -p "$LINK/obj"
+  # The guest knows its own build (pybox_build_id): snapshots taken from another build are refused.
+  local build_id; build_id=$(node "$GUEST/inputs-hash.mjs" "${HASH_OPTIONS[@]}")
   local objs=() c o
   for c in "${csrc[@]}"; do
     o=$LINK/obj/$(basename "${c%.c}").o
-    "${WASM_CC[@]}" -O2 "-ffile-prefix-map=$ROOT/=" -I"$SRC_CROSS/Include" -I"$CROSS" -c "$c" -o "$o" ||
+    "${WASM_CC[@]}" -O2 "-ffile-prefix-map=$ROOT/=" "-DPYBOX_BUILD_ID=\"$build_id\"" -I"$SRC_CROSS/Include" -I"$CROSS" -c "$c" -o "$o" ||
       die "compiling ${c#"$ROOT"/} failed"
     objs+=("$o")
   done
@@ -500,12 +509,16 @@ for d, dirs, files in os.walk(lib):
 # The wasi build's sysconfig data; the build machine's paths are replaced by a fixed one.
 name = os.path.basename(sysconfigdata)
 entries[name[:-3] + '.pyc'] = (sysconfigdata, name, (work.encode(), b'/pybox-build'))
-for name in sorted(os.listdir(guest_src)):
-    if name.endswith('.py'):
-        key = name[:-3] + '.pyc'
-        if key in entries:
-            sys.exit(f'guest/src/{name} would shadow the stdlib module {key}')
-        entries[key] = (os.path.join(guest_src, name), name, None)
+# The driver: guest/src/*.py and packages (folders with __init__.py) at the zip's root.
+for d, dirs, files in os.walk(guest_src):
+    dirs[:] = sorted(x for x in dirs if os.path.exists(os.path.join(d, x, '__init__.py')))
+    for name in sorted(files):
+        if name.endswith('.py'):
+            rel = os.path.relpath(os.path.join(d, name), guest_src).replace(os.sep, '/')
+            key = rel[:-3] + '.pyc'
+            if key in entries:
+                sys.exit(f'guest/src/{rel} would shadow the stdlib module {key}')
+            entries[key] = (os.path.join(d, name), rel, None)
 
 method = zipfile.ZIP_DEFLATED if compression == 'deflated' else zipfile.ZIP_STORED
 tmp = out + '.tmp'

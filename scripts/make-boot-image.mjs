@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { Engine } = await import(join(root, 'packages/core/dist/engine/index.js'));
+const { Engine } = await import(join(root, 'packages/core/dist/internal.js'));
 const out = resolve(process.argv[2] ?? join(root, 'packages/core/dist/wasm/pybox.image'));
 
 const module = await WebAssembly.compile(readFileSync(join(root, 'wasm/pybox.wasm')));

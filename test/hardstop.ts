@@ -15,10 +15,12 @@ export function defineHardStop(createBox: (options?: PyBoxOptions) => Promise<Py
     });
     const ctx = await box.createContext();
     ok(await ctx.exec('kept = 1'));
-    const t0 = performance.now();
     // sum() over a range runs in C with no interrupt check.
-    await expect(ctx.exec('sum(range(10**13))', { timeoutMs: 300 })).rejects.toMatchObject({ name: 'GuestCrashError' });
-    expect(performance.now() - t0).toBeLessThan(10_000);
+    await expect(ctx.exec('sum(range(10**13))', { timeoutMs: 300 })).rejects.toMatchObject({
+      name: 'GuestCrashError',
+      reason: 'hard-stop-time-limit',
+      contextsLost: 1,
+    });
     await expect(ctx.exec('kept')).rejects.toMatchObject({ name: 'ContextDisposedError' });
     const fresh = await box.createContext();
     expect(ok(await fresh.exec('await double(21)')).value).toBe(42);
@@ -26,18 +28,30 @@ export function defineHardStop(createBox: (options?: PyBoxOptions) => Promise<Py
     await box.close();
   }, 30_000);
 
+  it('stops a long builtin on an aborted signal soon after, not at the time limit, with or without the shared flag', async () => {
+    const box = await createBox();
+    const ctx = await box.createContext();
+    const stop = new AbortController();
+    const running = ctx.exec('sum(range(10**13))', { timeoutMs: 60_000, signal: stop.signal });
+    setTimeout(() => stop.abort(), 200);
+    // The flag never reaches a builtin's C loop: the watchdog replaces the worker after the interrupt grace.
+    await expect(running).rejects.toMatchObject({ name: 'GuestCrashError', reason: 'hard-stop-interrupt' });
+    await expect(ctx.exec('1')).rejects.toMatchObject({ name: 'ContextDisposedError' });
+    const fresh = await box.createContext();
+    expect(ok(await fresh.exec('1 + 1')).value).toBe(2);
+    await box.close();
+  }, 30_000);
+
   it('stops CPU-bound code on box.interrupt(): through the shared flag, or by a hard stop without one', async () => {
     const box = await createBox();
     const ctx = await box.createContext();
-    const t0 = performance.now();
     const running = ctx.exec('while True: pass', { timeoutMs: 60_000 });
     setTimeout(() => box.interrupt(), 200);
     // With SharedArrayBuffer the guest sees the flag within a millisecond and the context lives on;
     // without it (this page is not cross-origin isolated) the worker is replaced.
-    const expected = typeof SharedArrayBuffer === 'function' ? 'AbortedError' : 'GuestCrashError';
-    await expect(running).rejects.toMatchObject({ name: expected });
-    expect(performance.now() - t0).toBeLessThan(5_000);
-    const next = expected === 'AbortedError' ? ctx : await box.createContext();
+    const expected = typeof SharedArrayBuffer === 'function' ? { name: 'AbortedError' } : { name: 'GuestCrashError', reason: 'hard-stop-interrupt' };
+    await expect(running).rejects.toMatchObject(expected);
+    const next = expected.name === 'AbortedError' ? ctx : await box.createContext();
     expect(ok(await next.exec('1 + 1')).value).toBe(2);
     await box.close();
   }, 30_000);

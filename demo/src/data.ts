@@ -11,6 +11,14 @@ export interface Product {
   price: number;
 }
 
+/**
+ * The catalogue.
+ *
+ * @example
+ * ```ts
+ * PRODUCTS.filter((p) => p.category === 'tea')
+ * ```
+ */
 export const PRODUCTS: Product[] = [
   { id: 'c-espresso', name: 'Espresso Beans', category: 'coffee', price: 14.5 },
   { id: 'c-filter', name: 'Filter Roast', category: 'coffee', price: 11 },
@@ -20,10 +28,24 @@ export const PRODUCTS: Product[] = [
   { id: 't-chai', name: 'Masala Chai', category: 'tea', price: 8.75 },
 ];
 
-/** The months `get_sales` knows. */
+/**
+ * The months `get_sales` knows.
+ *
+ * @example
+ * ```ts
+ * MONTHS.indexOf('2025-03') // 2
+ * ```
+ */
 export const MONTHS = ['2025-01', '2025-02', '2025-03'];
 
-/** Units sold per product, one number per entry of {@link MONTHS}. */
+/**
+ * Units sold per product, one number per entry of {@link MONTHS}.
+ *
+ * @example
+ * ```ts
+ * UNITS_SOLD['c-espresso'][2] // 150, in 2025-03
+ * ```
+ */
 export const UNITS_SOLD: Record<string, number[]> = {
   'c-espresso': [120, 135, 150],
   'c-filter': [90, 80, 95],
@@ -33,17 +55,32 @@ export const UNITS_SOLD: Record<string, number[]> = {
   't-chai': [40, 65, 88],
 };
 
-/** What the box's filesystem holds before the first run. */
+/**
+ * What the box's filesystem holds before the first run (these survive a hard stop).
+ *
+ * @example
+ * ```ts
+ * const box = await PyBox.create({ files: SEED_FILES })
+ * ```
+ */
 export const SEED_FILES: Record<string, string> = {
   '/data/config.json': JSON.stringify({ quarter: '2025-Q1', categories: ['coffee', 'tea'], months: MONTHS }, null, 2) + '\n',
   '/data/targets.csv': [
-    'product_id,month,target_units',
-    'c-espresso,2025-03,140',
-    'c-filter,2025-03,100',
-    'c-coldbrew,2025-03,30',
-    't-sencha,2025-03,75',
-    't-earlgrey,2025-03,100',
-    't-chai,2025-03,80',
+    'product_id,quarter,target_units',
+    'c-espresso,2025-Q1,400',
+    'c-filter,2025-Q1,300',
+    'c-coldbrew,2025-Q1,90',
+    't-sencha,2025-Q1,180',
+    't-earlgrey,2025-Q1,320',
+    't-chai,2025-Q1,150',
+    '',
+  ].join('\n'),
+  '/data/notes/README.md': [
+    '# The shop\'s data',
+    '',
+    '- `config.json`: the quarter, its months and the product categories.',
+    '- `targets.csv`: units each product should sell in the quarter.',
+    '- Sales come from the `get_sales(product_id, month)` tool, the catalogue from `list_products(category)`.',
     '',
   ].join('\n'),
 };

@@ -1,462 +1,99 @@
 /*
- * PyBox guest: the C side of the reactor.
+ * PyBox guest: init and the exported ABI (guest/ABI.md).
  *
- * This file is deliberately thin. It boots CPython, exposes the guest ABI
- * (see guest/ABI.md) as wasm exports that forward to the Python driver
- * (guest/src/_pybox.py), and provides the small native module `_pyboxhost`
- * through which the driver talks to the host (output, synchronous tools)
- * and arms the time and memory limits that CPython's patched eval loop and
- * our malloc wrappers enforce.
+ * Every export that runs Python is an entry (limits.c): it runs under the limits the host
+ * gave for it, and when the time limit fired during the entry its answer says so whatever
+ * Python did afterwards.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include <malloc.h>
-#include <stdint.h>
-#include <stdlib.h>
+#include "pybox.h"
 #include <string.h>
-#include <time.h>
 
-#define EXPORT(name) __attribute__((export_name(name)))
-#define IMPORT(name) __attribute__((import_module("pybox"), import_name(name)))
+#define ABI_VERSION 2
 
-/* ---- host imports --------------------------------------------------- */
-
-/* A chunk of UTF-8 written to stdout (stream 1) or stderr (stream 2). */
-IMPORT("output") void host_output(int32_t stream, const char *data, int32_t len);
-/* A synchronous tool call: request JSON in, returns a buffer allocated with
- * pybox_alloc holding [u32 length][response JSON], or 0 when the host cannot
- * answer synchronously. The guest frees the buffer. */
-IMPORT("call_tool") uint8_t *host_call_tool(const char *request, int32_t len);
-/* 1 when the host asks the running exec to stop (box.interrupt(), an aborted
- * signal), 2 when it cut a sleep short at the exec's deadline, else 0. Polled
- * with the time limit, so only while user code runs. */
-IMPORT("interrupted") int32_t host_interrupted(void);
-
-/* ---- memory accounting ------------------------------------------------
- * Every allocation in the module goes through these wrappers (the link uses
- * --wrap=malloc etc.). `g_mem_limit` applies only while user code runs
- * (armed by the driver); the driver's own bookkeeping runs unguarded so an
- * exhausted box can still report its MemoryError and recover. */
-void *__real_malloc(size_t);
-void *__real_calloc(size_t, size_t);
-void *__real_realloc(void *, size_t);
-void __real_free(void *);
-
-static size_t g_mem_used = 0;
-static size_t g_mem_peak = 0;
-static size_t g_mem_limit = 0; /* 0 = not armed */
-
-static inline int over_limit(size_t extra) {
-    return g_mem_limit && g_mem_used + extra > g_mem_limit;
-}
-static inline void account(void *p, int sign) {
-    if (!p) return;
-    size_t n = malloc_usable_size(p);
-    if (sign > 0) {
-        g_mem_used += n;
-        if (g_mem_used > g_mem_peak) g_mem_peak = g_mem_used;
-    } else {
-        g_mem_used -= n;
-    }
-}
-void *__wrap_malloc(size_t n) {
-    if (over_limit(n)) return NULL;
-    void *p = __real_malloc(n);
-    account(p, 1);
-    return p;
-}
-void *__wrap_calloc(size_t n, size_t m) {
-    if (m && n > SIZE_MAX / m) return NULL;
-    if (over_limit(n * m)) return NULL;
-    void *p = __real_calloc(n, m);
-    account(p, 1);
-    return p;
-}
-void *__wrap_realloc(void *old, size_t n) {
-    size_t before = old ? malloc_usable_size(old) : 0;
-    if (n > before && over_limit(n - before)) return NULL;
-    void *p = __real_realloc(old, n);
-    if (p || n == 0) {
-        g_mem_used -= before;
-        account(p, 1);
-    }
-    return p;
-}
-void __wrap_free(void *p) {
-    account(p, -1);
-    __real_free(p);
-}
-
-/* ---- time limit ------------------------------------------------------
- * The patched eval loop calls _PyBox_CheckInterrupt() every few thousand
- * backward jumps / calls, and PyErr_CheckSignals() calls it too (which long
- * builtins such as regex matching and big-int arithmetic do periodically).
- * Once the deadline has passed the error is sticky: it is raised again at
- * every check until the driver disarms it, so `except BaseException: pass`
- * inside a loop cannot swallow it. */
-/* Nested C calls allowed (see pybox_init). */
-#define PYBOX_C_RECURSION_LIMIT 1000
-
-/* Ticks between two clock reads in the eval loop: ~0.1 ms of the tightest
- * loop, so the stop lands well within 10 ms while costing under 1 %. */
-#define PYBOX_CHECK_EVERY 4096
-int _PyBox_Countdown = PYBOX_CHECK_EVERY;
-
-static int64_t g_deadline_ns = 0; /* 0 = not armed */
-static int g_armed = 0;
-static PyFrameObject *g_arm_frame = NULL; /* identity only: the driver frame that armed */
-static PyObject *g_timeout_exc = NULL;
-
-static int64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-/* ---- protected names ----------------------------------------------------
- * A context's globals are a plain dict (so CPython's fast paths apply) that
- * holds, under GUARD_KEY, a dict of its protected names and their values. A
- * dict watcher sees every change to a watched namespace; a change to a
- * protected name made while user code runs is undone at the next check of
- * the eval loop (the next call, loop iteration or function entry), which
- * raises ProtectedNameError there. */
-#define GUARD_KEY "__pybox_protected__"
-static int g_ns_watcher = -1;
-static PyObject *g_guard_key = NULL; /* interned GUARD_KEY */
-static PyObject *g_protected_exc = NULL;
-static PyObject *g_violation_ns = NULL;  /* the namespace changed, if any */
-static PyObject *g_violation_key = NULL; /* the protected name it changed */
-static int g_restoring = 0;
-
-static int ns_watcher(PyDict_WatchEvent event, PyObject *ns, PyObject *key, PyObject *new_value) {
-    (void)new_value;
-    if (!g_armed || g_restoring || g_violation_ns) return 0;
-    PyObject *guard = PyDict_GetItemWithError(ns, g_guard_key); /* borrowed */
-    if (!guard || !PyDict_Check(guard)) {
-        PyErr_Clear();
-        return 0;
-    }
-    int hit;
-    if (event == PyDict_EVENT_CLEARED || event == PyDict_EVENT_CLONED || key == NULL) {
-        hit = 1;
-        key = g_guard_key;
-    } else {
-        hit = key == g_guard_key || PyDict_Contains(guard, key) > 0;
-        PyErr_Clear();
-    }
-    if (hit) {
-        g_violation_ns = Py_NewRef(ns);
-        g_violation_key = Py_NewRef(key);
-        _PyBox_Countdown = 1; /* check at the very next opportunity */
-    }
-    return 0;
-}
-
-/* Puts every protected name of the changed namespace back; returns the name
- * that was changed (a new reference), or NULL when nothing was. */
-static PyObject *undo_violation(void) {
-    if (!g_violation_ns) return NULL;
-    PyObject *ns = g_violation_ns, *key = g_violation_key;
-    g_violation_ns = g_violation_key = NULL;
-    PyObject *guard = PyDict_GetItemWithError(ns, g_guard_key);
-    g_restoring = 1;
-    if (!guard || !PyDict_Check(guard)) {
-        PyErr_Clear();
-        guard = NULL;
-    }
-    if (guard) {
-        Py_INCREF(guard);
-        PyDict_SetItem(ns, g_guard_key, guard);
-        Py_ssize_t pos = 0;
-        PyObject *name, *value;
-        while (PyDict_Next(guard, &pos, &name, &value)) {
-            if (value == Py_Ellipsis) { /* protected before it was set: keep it unset */
-                if (PyDict_DelItem(ns, name) < 0) PyErr_Clear();
-            } else if (PyDict_GetItemWithError(ns, name) != value) {
-                PyDict_SetItem(ns, name, value);
-            }
-        }
-        PyErr_Clear();
-        Py_DECREF(guard);
-    }
-    g_restoring = 0;
-    Py_DECREF(ns);
-    return key;
-}
-
-static int raise_violation(void) {
-    PyObject *key = undo_violation();
-    if (!key) return 0;
-    PyErr_Format(g_protected_exc ? g_protected_exc : PyExc_NameError,
-                 "'%U' is protected in this context: it cannot be rebound or deleted", key);
-    Py_DECREF(key);
-    return -1;
-}
-
-int _PyBox_CheckInterrupt(void) {
-    if (g_violation_ns && raise_violation() < 0) return -1;
-    if (!g_armed) return 0;
-    int32_t host = host_interrupted();
-    if (host == 1) {
-        PyErr_SetString(PyExc_KeyboardInterrupt, "the host interrupted this exec");
-        return -1;
-    }
-    /* 2: the host cut a sleep short at the deadline */
-    if (host != 2 && (g_deadline_ns == 0 || now_ns() < g_deadline_ns)) return 0;
-    PyErr_SetString(g_timeout_exc ? g_timeout_exc : PyExc_TimeoutError,
-                    "time limit exceeded");
-    return -1;
-}
-
-
-/* time.sleep ends at the deadline (the host caps the sleep); make the eval
- * loop check right after it returns instead of up to 4,096 ticks later. */
-int __real_clock_nanosleep(clockid_t clock, int flags, const struct timespec *t, struct timespec *rem);
-int __wrap_clock_nanosleep(clockid_t clock, int flags, const struct timespec *t, struct timespec *rem) {
-    int ret = __real_clock_nanosleep(clock, flags, t, rem);
-    if (g_armed) _PyBox_Countdown = 1;
-    return ret;
-}
-
-int _PyBox_CheckInterruptPeriodic(void) {
-    int rc = _PyBox_CheckInterrupt(); /* also raises a pending protected-name violation */
-    /* Once stopping, check at every backward jump and call: a loop that
-     * catches the exception must meet it again outside its `try`. */
-    _PyBox_Countdown = rc < 0 ? 1 : PYBOX_CHECK_EVERY;
-    return rc;
-}
-
-/* ---- the _pyboxhost module -------------------------------------------- */
-
-/* output(stream, data): data is UTF-8 bytes (the driver encodes, replacing
- * lone surrogates) so this never fails halfway through a write. */
-static PyObject *m_output(PyObject *self, PyObject *args) {
-    int stream;
-    const char *data;
-    Py_ssize_t len;
-    if (!PyArg_ParseTuple(args, "iy#", &stream, &data, &len)) return NULL;
-    host_output(stream, data, (int32_t)len);
-    Py_RETURN_NONE;
-}
-
-static PyObject *m_call_tool(PyObject *self, PyObject *args) {
-    const char *req;
-    Py_ssize_t len;
-    if (!PyArg_ParseTuple(args, "y#", &req, &len)) return NULL;
-    uint8_t *res = host_call_tool(req, (int32_t)len);
-    if (!res) Py_RETURN_NONE;
-    uint32_t n;
-    memcpy(&n, res, 4);
-    PyObject *out = PyBytes_FromStringAndSize((const char *)res + 4, n);
-    __wrap_free(res);
-    return out;
-}
-
-/* arm(time_ms, memory_bytes): start enforcing the limits (0 = none) as user
- * code is entered. Refused while armed, so user code that got hold of this
- * function cannot replace its own limits. */
-static PyObject *m_arm(PyObject *self, PyObject *args) {
-    double ms;
-    unsigned long long limit;
-    if (!PyArg_ParseTuple(args, "dK", &ms, &limit)) return NULL;
-    if (g_armed) {
-        PyErr_SetString(PyExc_PermissionError, "limits are already armed");
-        return NULL;
-    }
-    g_deadline_ns = ms > 0 ? now_ns() + (int64_t)(ms * 1e6) : 0;
-    g_mem_limit = (size_t)limit;
-    g_armed = 1;
-    g_arm_frame = PyEval_GetFrame();
-    return Py_NewRef(Py_None);
-}
-
-/* pause() -> time_ms left (0 when no time limit was armed): stop enforcing
- * as control returns to the driver. One call, so that the eval loop's check
- * after it already sees the limits off. Only the frame that armed may pause:
- * user code runs in deeper frames and cannot lift its own limits. */
-static PyObject *m_pause(PyObject *self, PyObject *unused) {
-    if (!g_armed) return PyFloat_FromDouble(0);
-    if (PyEval_GetFrame() != g_arm_frame) {
-        PyErr_SetString(PyExc_PermissionError, "limits can only be lifted by the PyBox driver");
-        return NULL;
-    }
-    double left = 0;
-    if (g_deadline_ns) {
-        left = (double)(g_deadline_ns - now_ns()) / 1e6;
-        if (left <= 0) left = 1e-6; /* expired: fires at the next check */
-    }
-    g_deadline_ns = 0;
-    g_mem_limit = 0;
-    g_armed = 0;
-    g_arm_frame = NULL;
-    return PyFloat_FromDouble(left);
-}
-
-/* set_exceptions(timeout_cls, protected_cls) */
-static PyObject *m_set_exceptions(PyObject *self, PyObject *args) {
-    PyObject *timeout, *protected_;
-    if (!PyArg_ParseTuple(args, "OO", &timeout, &protected_)) return NULL;
-    if (g_timeout_exc) { /* once, at driver import: user code cannot swap them */
-        PyErr_SetString(PyExc_PermissionError, "the limit exceptions are already set");
-        return NULL;
-    }
-    Py_XSETREF(g_timeout_exc, Py_NewRef(timeout));
-    Py_XSETREF(g_protected_exc, Py_NewRef(protected_));
-    Py_RETURN_NONE;
-}
-
-/* guard(ns): watch a namespace whose GUARD_KEY entry lists its protected names. */
-static PyObject *m_guard(PyObject *self, PyObject *ns) {
-    if (!PyDict_CheckExact(ns)) {
-        PyErr_SetString(PyExc_TypeError, "guard() needs a dict");
-        return NULL;
-    }
-    if (PyDict_Watch(g_ns_watcher, ns) < 0) return NULL;
-    Py_RETURN_NONE;
-}
-
-/* take_violation() -> the protected name user code changed (now restored), or None. */
-static PyObject *m_take_violation(PyObject *self, PyObject *unused) {
-    PyObject *key = undo_violation();
-    return key ? key : Py_NewRef(Py_None);
-}
-
-static PyObject *m_memory(PyObject *self, PyObject *unused) {
-    return Py_BuildValue("(KKK)", (unsigned long long)g_mem_used,
-                         (unsigned long long)g_mem_peak,
-                         (unsigned long long)__builtin_wasm_memory_size(0) * 65536ULL);
-}
-
-static PyObject *m_reset_peak(PyObject *self, PyObject *unused) {
-    g_mem_peak = g_mem_used;
-    Py_RETURN_NONE;
-}
-
-static PyMethodDef host_methods[] = {
-    {"output", m_output, METH_VARARGS, "output(stream, data): send UTF-8 bytes to the host's stdout (1) or stderr (2)."},
-    {"call_tool", m_call_tool, METH_VARARGS, "call_tool(request_json) -> response_json or None: a synchronous tool call."},
-    {"arm", m_arm, METH_VARARGS, "arm(time_ms, memory_bytes): enforce the limits from now; 0 = none."},
-    {"pause", m_pause, METH_NOARGS, "pause() -> time_ms left: stop enforcing the limits."},
-    {"set_exceptions", m_set_exceptions, METH_VARARGS, "set_exceptions(timeout_cls, protected_cls): the classes the limits raise."},
-    {"guard", m_guard, METH_O, "guard(ns): enforce the protected names listed in ns['" GUARD_KEY "']."},
-    {"take_violation", m_take_violation, METH_NOARGS, "take_violation() -> the protected name changed (now restored) or None."},
-    {"memory", m_memory, METH_NOARGS, "memory() -> (used, peak, linear_memory_size) in bytes."},
-    {"reset_peak", m_reset_peak, METH_NOARGS, "reset the peak to the current usage."},
-    {NULL, NULL, 0, NULL},
-};
-
-/* m_size 0 (not -1) makes CPython call the init function again on a
- * re-import instead of copying a cached module, and the second call refuses:
- * only the driver, which imports it first, ever holds this module. */
-static struct PyModuleDef host_module = {
-    PyModuleDef_HEAD_INIT, "_pyboxhost", "The PyBox host bridge (private).", 0, host_methods,
-};
-
-static PyObject *init_host_module(void) {
-    static int created = 0;
-    if (created) {
-        PyErr_SetString(PyExc_ImportError, "_pyboxhost is private to the PyBox driver");
-        return NULL;
-    }
-    created = 1;
-    g_guard_key = PyUnicode_InternFromString(GUARD_KEY);
-    g_ns_watcher = PyDict_AddWatcher(ns_watcher);
-    if (!g_guard_key || g_ns_watcher < 0) return NULL;
-    PyObject *m = PyModule_Create(&host_module);
-    if (m && PyModule_AddStringConstant(m, "GUARD_KEY", GUARD_KEY) < 0) Py_CLEAR(m);
-    return m;
-}
-
-/* ---- results ------------------------------------------------------------
- * Every export returns a pointer to [u32 json_len][u32 bin_len][json][bin],
- * owned by the guest and valid until the next export call. */
-static uint8_t *g_result = NULL;
-
-static uint8_t *make_result(const char *json, size_t jlen, const char *bin, size_t blen) {
-    if (g_result) __wrap_free(g_result);
-    g_result = __wrap_malloc(8 + jlen + blen);
-    if (!g_result) return NULL;
-    uint32_t a = (uint32_t)jlen, b = (uint32_t)blen;
-    memcpy(g_result, &a, 4);
-    memcpy(g_result + 4, &b, 4);
-    memcpy(g_result + 8, json, jlen);
-    if (blen) memcpy(g_result + 8 + jlen, bin, blen);
-    return g_result;
-}
-
-/* A driver failure (a bug, or memory exhausted before the driver could
- * answer) still produces a well-formed JSON error. */
-static uint8_t *internal_error(const char *what) {
-    char buf[512];
-    PyObject *exc = PyErr_Occurred() ? PyErr_GetRaisedException() : NULL;
-    const char *type = exc ? Py_TYPE(exc)->tp_name : "InternalError";
-    int n = snprintf(buf, sizeof buf,
-                     "{\"status\":\"error\",\"internal\":true,\"error\":{\"type\":\"%s\","
-                     "\"message\":\"PyBox guest %s failed\",\"traceback\":\"\"}}",
-                     type, what);
-    Py_XDECREF(exc);
-    return make_result(buf, (size_t)n, NULL, 0);
-}
-
+static int g_ready = 0;
 static PyObject *g_driver = NULL;
 
-/* Calls driver.<name>(*args) and packs its answer: bytes (JSON) or a
- * (json_bytes, attachment_bytes) tuple. Steals the reference to args. */
-static uint8_t *call_driver(const char *name, PyObject *args) {
-    if (!g_driver || !args) {
-        Py_XDECREF(args);
-        return internal_error(name);
+/* ---- helpers ------------------------------------------------------------------------------- */
+
+static PyObject *str_arg(const char *p, int32_t n) {
+    return PyUnicode_DecodeUTF8(n ? p : "", n, "surrogatepass");
+}
+
+static uint8_t *unknown_context(int32_t id) {
+    char msg[64];
+    snprintf(msg, sizeof msg, "no context %d", id);
+    return answer_fail("UnknownContext", msg);
+}
+
+/* A name the host binds or reads: a Python identifier, not one of the guest's own. */
+static PyObject *name_arg(const char *p, int32_t n, uint8_t **fail) {
+    static PyObject *prefix = NULL;
+    if (!prefix) prefix = PyUnicode_InternFromString("__pybox");
+    PyObject *name = str_arg(p, n);
+    if (name && PyUnicode_IsIdentifier(name) && PyUnicode_Tailmatch(name, prefix, 0, PY_SSIZE_T_MAX, -1) == 0) {
+        return name;
     }
-    /* The driver arms the limits itself, around user code. A call can be
-     * nested (a synchronous tool handler that runs code in another context),
-     * so the caller's limits are put back afterwards. */
-    size_t saved_limit = g_mem_limit;
-    int64_t saved_deadline = g_deadline_ns;
-    int saved_armed = g_armed;
-    PyFrameObject *saved_frame = g_arm_frame;
-    g_mem_limit = 0;
-    g_deadline_ns = 0;
-    g_armed = 0;
-    g_arm_frame = NULL;
-    PyObject *fn = PyObject_GetAttrString(g_driver, name);
-    PyObject *ret = fn ? PyObject_Call(fn, args, NULL) : NULL;
-    Py_XDECREF(fn);
-    Py_DECREF(args);
-    g_mem_limit = saved_limit;
-    g_deadline_ns = saved_deadline;
-    g_armed = saved_armed;
-    g_arm_frame = saved_frame;
-    if (!ret) return internal_error(name);
-    uint8_t *out = NULL;
-    if (PyBytes_Check(ret)) {
-        out = make_result(PyBytes_AS_STRING(ret), PyBytes_GET_SIZE(ret), NULL, 0);
-    } else if (PyTuple_Check(ret) && PyTuple_GET_SIZE(ret) == 2 &&
-               PyBytes_Check(PyTuple_GET_ITEM(ret, 0)) && PyBytes_Check(PyTuple_GET_ITEM(ret, 1))) {
-        PyObject *j = PyTuple_GET_ITEM(ret, 0), *b = PyTuple_GET_ITEM(ret, 1);
-        out = make_result(PyBytes_AS_STRING(j), PyBytes_GET_SIZE(j), PyBytes_AS_STRING(b),
-                          PyBytes_GET_SIZE(b));
+    PyErr_Clear();
+    Buf b;
+    buf_init(&b);
+    buf_puts(&b, "{\"status\":\"error\",\"error\":{\"type\":\"ValueError\",\"message\":");
+    PyObject *msg = name ? PyUnicode_FromFormat("%R is not a valid Python identifier for a value", name) : NULL;
+    if (msg) {
+        buf_put_json_str(&b, msg, 200);
+        Py_DECREF(msg);
     } else {
-        out = internal_error(name);
+        buf_puts(&b, "\"not a valid Python identifier\"");
     }
-    Py_DECREF(ret);
-    return out;
+    PyErr_Clear();
+    buf_puts(&b, ",\"traceback\":\"\"}}");
+    Py_XDECREF(name);
+    *fail = answer_buf(&b);
+    return NULL;
 }
 
-static PyObject *bytes_arg(const char *p, int32_t n) {
-    return PyBytes_FromStringAndSize(n ? p : "", n);
+static uint8_t *end_entry(Entry *e, uint8_t *answer) {
+    if (e->stopped) {
+        answer = answer_literal("{\"status\":\"error\",\"error\":{\"type\":\"TimeLimitExceeded\","
+                                "\"message\":\"time limit exceeded\",\"traceback\":\"\"}}");
+    }
+    PyErr_Clear();
+    entry_end(e);
+    return answer;
 }
 
-/* ---- exports: the guest ABI --------------------------------------------- */
+#define ENTRY(ctxptr)                                                                      \
+    if (!g_ready) return answer_fail("InitError", "the guest is not initialised: call pybox_init");   \
+    Entry entry_;                                                                          \
+    entry_begin(&entry_, (ctxptr))
+#define LEAVE(answer) return end_entry(&entry_, (answer))
+
+/* ---- exports ------------------------------------------------------------------------------- */
 
 EXPORT("pybox_alloc") void *pybox_alloc(int32_t n) { return __wrap_malloc(n > 0 ? (size_t)n : 1); }
 EXPORT("pybox_free") void pybox_free(void *p) { __wrap_free(p); }
+EXPORT("pybox_abi_version") int32_t pybox_abi_version(void) { return ABI_VERSION; }
 
-EXPORT("pybox_abi_version") int32_t pybox_abi_version(void) { return 1; }
+/* The limits of the next entry: a deadline on the monotonic clock in ms (0 = none) and a cap
+ * on the guest's allocations in bytes (0 = none). Without it the configured defaults apply. */
+EXPORT("pybox_limits") void pybox_limits(double deadline_ms, double memory_bytes) {
+    limits_set_next(deadline_ms, memory_bytes);
+}
 
-EXPORT("pybox_init") uint8_t *pybox_init(void) {
-    if (g_driver) return make_result("{\"status\":\"ok\"}", 15, NULL, 0);
-    if (PyImport_AppendInittab("_pyboxhost", init_host_module) < 0) return internal_error("init");
+static PyObject *exit_fn(PyObject *self, PyObject *args) {
+    PyObject *status = PyTuple_GET_SIZE(args) ? PyTuple_GET_ITEM(args, 0) : Py_None;
+    PyErr_SetObject(PyExc_SystemExit, status);
+    return NULL;
+}
+static PyMethodDef g_exit_def = {"_exit", exit_fn, METH_VARARGS, "_exit(status): raises SystemExit (the host owns the process)."};
 
+static int init_python(void) {
+    if (hooks_install_audit() < 0) return -1;
+    /* UTF-8 mode: open() and os APIs use UTF-8, not the C locale's ASCII */
+    PyPreConfig pre;
+    PyPreConfig_InitIsolatedConfig(&pre);
+    pre.utf8_mode = 1;
+    PyStatus pst = Py_PreInitialize(&pre);
+    if (PyStatus_Exception(pst)) return -1;
     PyConfig config;
     PyConfig_InitIsolatedConfig(&config);
     config.site_import = 0;
@@ -471,83 +108,446 @@ EXPORT("pybox_init") uint8_t *pybox_init(void) {
     if (!PyStatus_Exception(st)) st = Py_InitializeFromConfig(&config);
     PyConfig_Clear(&config);
     if (PyStatus_Exception(st)) {
-        char buf[512];
-        int n = snprintf(buf, sizeof buf,
-                         "{\"status\":\"error\",\"internal\":true,\"error\":{\"type\":\"InitError\","
-                         "\"message\":\"%s: %s\",\"traceback\":\"\"}}",
-                         st.func ? st.func : "init", st.err_msg ? st.err_msg : "failed");
-        return make_result(buf, (size_t)n, NULL, 0);
+        PyErr_Format(PyExc_SystemError, "%s: %s", st.func ? st.func : "init", st.err_msg ? st.err_msg : "failed");
+        return -1;
     }
-    /* CPython allows 5,000 nested C calls on WASI (sized for wasmtime). Under V8
-     * the native stack (~1 MB on a browser's or Node's main thread) runs out
-     * first: each eval-loop activation entered from C (a sort key, __init__,
-     * __repr__) takes ~2 KB of it, and json.dumps of 5,500 nested lists
-     * overflowed. 1,000 overflows nothing we measured (the security suite's
-     * recursion cases, every engine) and still allows e.g. 500-deep __init__
-     * recursion and 900-deep JSON. */
-    PyThreadState_Get()->c_recursion_remaining = PYBOX_C_RECURSION_LIMIT;
-    g_driver = PyImport_ImportModule("_pybox");
-    if (!g_driver) {
-        PyErr_Print();
-        return internal_error("driver import");
+    g_TimeLimitExceeded = PyErr_NewExceptionWithDoc(
+        "builtins.TimeLimitExceeded",
+        "Raised by the time limit. A BaseException, so `except Exception` does not swallow it; "
+        "it is raised again at every check until the exec ends.",
+        PyExc_BaseException, NULL);
+    if (!g_TimeLimitExceeded || registry_init() < 0 || bridge_init() < 0 || encode_init() < 0 || hooks_init() < 0) return -1;
+    /* help(), as site.py would add it */
+    PyObject *sb = PyImport_ImportModule("_sitebuiltins");
+    PyObject *helper_cls = sb ? PyObject_GetAttrString(sb, "_Helper") : NULL;
+    PyObject *helper = helper_cls ? PyObject_CallNoArgs(helper_cls) : NULL;
+    int rc = helper ? PyDict_SetItemString(g_builtins, "help", helper) : -1;
+    Py_XDECREF(helper);
+    Py_XDECREF(helper_cls);
+    Py_XDECREF(sb);
+    if (rc < 0) return -1;
+    /* os._exit would end the WASI instance from under the host: raise instead */
+    PyObject *exit = PyCFunction_New(&g_exit_def, NULL);
+    PyObject *posix = PyImport_ImportModule("posix"), *os = PyImport_ImportModule("os");
+    rc = exit && posix && os && PyObject_SetAttrString(posix, "_exit", exit) == 0 &&
+                 PyObject_SetAttrString(os, "_exit", exit) == 0
+             ? 0
+             : -1;
+    Py_XDECREF(exit);
+    Py_XDECREF(posix);
+    Py_XDECREF(os);
+    if (rc < 0) return -1;
+    /* the driver; then what it relies on is frozen, and it leaves sys.modules */
+    PyObject *ast = PyImport_ImportModule("ast");
+    g_driver = ast ? PyImport_ImportModule("_pybox") : NULL;
+    PyObject *ast_c = g_driver ? PyImport_ImportModule("_ast") : NULL;
+    Py_XDECREF(ast);
+    if (!g_driver || !ast_c || run_init(g_driver) < 0) {
+        Py_XDECREF(ast_c);
+        return -1;
     }
-    return call_driver("init", PyTuple_New(0));
+    freeze_types_of(ast_c);
+    Py_DECREF(ast_c);
+    PyObject *modules = PyImport_GetModuleDict();
+    PyObject *keys = PyDict_Keys(modules);
+    for (Py_ssize_t i = 0; keys && i < PyList_GET_SIZE(keys); i++) {
+        PyObject *k = PyList_GET_ITEM(keys, i);
+        const char *s = PyUnicode_Check(k) ? PyUnicode_AsUTF8(k) : NULL;
+        if (s && strncmp(s, "_pybox", 6) == 0) PyDict_DelItem(modules, k);
+    }
+    Py_XDECREF(keys);
+    PyErr_Clear();
+    return builtins_guard_start();
 }
 
-EXPORT("pybox_context_create") uint8_t *pybox_context_create(int32_t parent) {
-    return call_driver("context_create", Py_BuildValue("(i)", parent));
+EXPORT("pybox_init") uint8_t *pybox_init(void) {
+    if (g_ready) return answer_ok();
+    if (init_python() < 0) {
+        uint8_t *ans = answer_fail_exc("InitError", "the guest could not start Python");
+        return ans;
+    }
+    g_ready = 1;
+    char buf[128];
+    snprintf(buf, sizeof buf, "{\"status\":\"ok\",\"python\":\"%s\",\"abi\":%d}", PY_VERSION, ABI_VERSION);
+    return answer_literal(buf);
 }
 
-EXPORT("pybox_context_delete") uint8_t *pybox_context_delete(int32_t ctx) {
-    return call_driver("context_delete", Py_BuildValue("(i)", ctx));
+/* {outputLimit?, resultLimit?, timeMs?, memoryBytes?, env?} */
+EXPORT("pybox_configure") uint8_t *pybox_configure(const char *json, int32_t len) {
+    ENTRY(NULL);
+    PyObject *opts = json_decode(json, (size_t)len);
+    if (!opts || !PyDict_Check(opts)) {
+        Py_XDECREF(opts);
+        LEAVE(answer_fail("ValueError", "configure needs a JSON object"));
+    }
+    PyObject *v;
+    if ((v = PyDict_GetItemString(opts, "outputLimit")) && PyNumber_Check(v)) g_output_limit = PyLong_AsLongLong(v);
+    if ((v = PyDict_GetItemString(opts, "resultLimit")) && PyNumber_Check(v)) g_result_limit = PyLong_AsSsize_t(v);
+    double t = -1, m = -1;
+    if ((v = PyDict_GetItemString(opts, "timeMs")) && PyNumber_Check(v)) t = PyFloat_AsDouble(v);
+    if ((v = PyDict_GetItemString(opts, "memoryBytes")) && PyNumber_Check(v)) m = PyFloat_AsDouble(v);
+    limits_set_defaults(t, m);
+    PyErr_Clear();
+    if ((v = PyDict_GetItemString(opts, "env")) && PyDict_Check(v)) {
+        /* os.environ is exactly `env` (the boot image was made with none) */
+        PyObject *os = PyImport_ImportModule("os");
+        PyObject *environ = os ? PyObject_GetAttrString(os, "environ") : NULL;
+        PyObject *r = environ ? PyObject_CallMethod(environ, "clear", NULL) : NULL;
+        Py_XDECREF(r);
+        r = r ? PyObject_CallMethod(environ, "update", "O", v) : NULL;
+        int ok = r != NULL;
+        Py_XDECREF(r);
+        Py_XDECREF(environ);
+        Py_XDECREF(os);
+        if (!ok) {
+            Py_DECREF(opts);
+            LEAVE(answer_from_exception(PyErr_GetRaisedException(), NULL));
+        }
+    }
+    Py_DECREF(opts);
+    if (g_output_limit < 0) g_output_limit = 0;
+    if (g_result_limit < 0) g_result_limit = 0;
+    LEAVE(answer_ok());
 }
 
-EXPORT("pybox_exec") uint8_t *pybox_exec(int32_t ctx, const char *code, int32_t code_len,
-                                         const char *opts, int32_t opts_len) {
-    return call_driver("exec_", Py_BuildValue("(iNN)", ctx, bytes_arg(code, code_len),
-                                              bytes_arg(opts, opts_len)));
-}
-
-EXPORT("pybox_resume") uint8_t *pybox_resume(int32_t ctx, const char *results, int32_t len) {
-    return call_driver("resume", Py_BuildValue("(iN)", ctx, bytes_arg(results, len)));
-}
-
-EXPORT("pybox_cancel") uint8_t *pybox_cancel(int32_t ctx) {
-    return call_driver("cancel", Py_BuildValue("(i)", ctx));
-}
-
-EXPORT("pybox_set_json") uint8_t *pybox_set_json(int32_t ctx, const char *name, int32_t name_len,
-                                                 const char *json, int32_t json_len) {
-    return call_driver("set_json", Py_BuildValue("(iNN)", ctx, bytes_arg(name, name_len),
-                                                 bytes_arg(json, json_len)));
-}
-
-EXPORT("pybox_set_bytes") uint8_t *pybox_set_bytes(int32_t ctx, const char *name, int32_t name_len,
-                                                   const char *data, int32_t data_len) {
-    return call_driver("set_bytes", Py_BuildValue("(iNN)", ctx, bytes_arg(name, name_len),
-                                                  bytes_arg(data, data_len)));
-}
-
-EXPORT("pybox_get") uint8_t *pybox_get(int32_t ctx, const char *name, int32_t name_len) {
-    return call_driver("get", Py_BuildValue("(iN)", ctx, bytes_arg(name, name_len)));
-}
-
-EXPORT("pybox_protect") uint8_t *pybox_protect(int32_t ctx, const char *name, int32_t name_len) {
-    return call_driver("protect", Py_BuildValue("(iN)", ctx, bytes_arg(name, name_len)));
-}
-
-EXPORT("pybox_names") uint8_t *pybox_names(int32_t ctx) {
-    return call_driver("names", Py_BuildValue("(i)", ctx));
+static int bind_tool(Ctx *c, void *tool) {
+    return ctx_bind(c, ((PyObject **)tool)[0], ((PyObject **)tool)[1], 1);
 }
 
 EXPORT("pybox_define_tools") uint8_t *pybox_define_tools(const char *json, int32_t len) {
-    return call_driver("define_tools", Py_BuildValue("(N)", bytes_arg(json, len)));
+    ENTRY(NULL);
+    PyObject *specs = json_decode(json, (size_t)len);
+    PyObject *metas = specs ? PyObject_CallOneArg(g_drv_tools, specs) : NULL;
+    Py_XDECREF(specs);
+    if (!metas || !PyList_Check(metas)) {
+        Py_XDECREF(metas);
+        uint8_t *ans = answer_fail_exc("ValueError", "invalid tool definitions");
+        LEAVE(ans);
+    }
+    Buf b;
+    buf_init(&b);
+    buf_puts(&b, "{\"status\":\"ok\",\"tools\":[");
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(metas); i++) {
+        PyObject *tool = tool_new(PyList_GET_ITEM(metas, i));
+        if (!tool) {
+            Py_DECREF(metas);
+            buf_free(&b);
+            LEAVE(answer_from_exception(PyErr_GetRaisedException(), NULL));
+        }
+        PyObject *name = PyTuple_GET_ITEM(PyList_GET_ITEM(metas, i), 0);
+        PyObject *pair[2] = {name, tool};
+        if (PyDict_SetItem(g_tools, name, tool) < 0 || ctx_each(bind_tool, pair) < 0) {
+            Py_DECREF(tool);
+            Py_DECREF(metas);
+            buf_free(&b);
+            LEAVE(answer_from_exception(PyErr_GetRaisedException(), NULL));
+        }
+        Py_DECREF(tool);
+        if (i) buf_putc(&b, ',');
+        buf_put_json_str(&b, name, -1);
+    }
+    Py_DECREF(metas);
+    buf_puts(&b, "]}");
+    LEAVE(answer_buf(&b));
 }
 
-EXPORT("pybox_configure") uint8_t *pybox_configure(const char *json, int32_t len) {
-    return call_driver("configure", Py_BuildValue("(N)", bytes_arg(json, len)));
+EXPORT("pybox_context_create") uint8_t *pybox_context_create(int32_t parent) {
+    ENTRY(NULL);
+    if (parent && !ctx_get(parent)) LEAVE(unknown_context(parent));
+    Ctx *c = ctx_create(parent);
+    if (!c) LEAVE(answer_from_exception(PyErr_GetRaisedException(), NULL));
+    char buf[64];
+    snprintf(buf, sizeof buf, "{\"status\":\"ok\",\"id\":%d}", c->id);
+    LEAVE(answer_literal(buf));
 }
 
+EXPORT("pybox_context_delete") uint8_t *pybox_context_delete(int32_t id) {
+    Ctx *c = ctx_get(id);
+    ENTRY(NULL); /* what __del__ prints during the delete goes nowhere */
+    if (!c) LEAVE(unknown_context(id));
+    ctx_delete(c);
+    LEAVE(answer_ok());
+}
+
+/* opts: {filename?} */
+EXPORT("pybox_exec") uint8_t *pybox_exec(int32_t id, const char *code, int32_t code_len, const char *opts,
+                                         int32_t opts_len) {
+    Ctx *c = ctx_get(id);
+    ENTRY(c);
+    if (!c) LEAVE(unknown_context(id));
+    PyObject *source = str_arg(code, code_len);
+    if (!source) {
+        PyErr_Clear();
+        source = PyUnicode_DecodeUTF8(code, code_len, "replace");
+    }
+    PyObject *filename = NULL;
+    if (opts_len > 0) {
+        PyObject *o = json_decode(opts, (size_t)opts_len);
+        PyObject *f = o && PyDict_Check(o) ? PyDict_GetItemString(o, "filename") : NULL;
+        if (f && PyUnicode_Check(f) && PyUnicode_GET_LENGTH(f) > 0) filename = Py_NewRef(f);
+        Py_XDECREF(o);
+        PyErr_Clear();
+    }
+    if (!filename) filename = PyUnicode_FromString("<exec>");
+    if (!source || !filename) {
+        Py_XDECREF(source);
+        Py_XDECREF(filename);
+        LEAVE(answer_from_exception(PyErr_GetRaisedException(), c));
+    }
+    uint8_t *ans = run_exec(c, source, filename);
+    Py_DECREF(source);
+    Py_DECREF(filename);
+    LEAVE(ans);
+}
+
+EXPORT("pybox_resume") uint8_t *pybox_resume(int32_t id, const char *json, int32_t len) {
+    Ctx *c = ctx_get(id);
+    ENTRY(c);
+    if (!c) LEAVE(unknown_context(id));
+    LEAVE(run_resume(c, json, (size_t)len));
+}
+
+EXPORT("pybox_cancel") uint8_t *pybox_cancel(int32_t id) {
+    Ctx *c = ctx_get(id);
+    ENTRY(c);
+    if (!c) LEAVE(unknown_context(id));
+    LEAVE(run_cancel(c));
+}
+
+EXPORT("pybox_set_json") uint8_t *pybox_set_json(int32_t id, const char *name, int32_t name_len, const char *json,
+                                                 int32_t json_len) {
+    Ctx *c = ctx_get(id);
+    ENTRY(NULL);
+    if (!c) LEAVE(unknown_context(id));
+    uint8_t *fail = NULL;
+    PyObject *n = name_arg(name, name_len, &fail);
+    if (!n) LEAVE(fail);
+    PyObject *value = json_decode(json, (size_t)json_len);
+    if (!value) {
+        Py_DECREF(n);
+        uint8_t *ans = answer_fail_exc("ValueError", "invalid JSON");
+        LEAVE(ans);
+    }
+    int rc = ctx_bind(c, n, value, 0);
+    Py_DECREF(n);
+    Py_DECREF(value);
+    LEAVE(rc < 0 ? answer_from_exception(PyErr_GetRaisedException(), NULL) : answer_ok());
+}
+
+EXPORT("pybox_set_bytes") uint8_t *pybox_set_bytes(int32_t id, const char *name, int32_t name_len, const char *data,
+                                                   int32_t data_len) {
+    Ctx *c = ctx_get(id);
+    ENTRY(NULL);
+    if (!c) LEAVE(unknown_context(id));
+    uint8_t *fail = NULL;
+    PyObject *n = name_arg(name, name_len, &fail);
+    if (!n) LEAVE(fail);
+    PyObject *value = PyBytes_FromStringAndSize(data_len ? data : "", data_len);
+    int rc = value ? ctx_bind(c, n, value, 0) : -1;
+    Py_DECREF(n);
+    Py_XDECREF(value);
+    LEAVE(rc < 0 ? answer_from_exception(PyErr_GetRaisedException(), NULL) : answer_ok());
+}
+
+/* {value, repr} | {bytes:true} + attachment | {jsonError, repr}; reads parents too. */
+EXPORT("pybox_get") uint8_t *pybox_get(int32_t id, const char *name, int32_t name_len) {
+    Ctx *c = ctx_get(id);
+    ENTRY(NULL);
+    if (!c) LEAVE(unknown_context(id));
+    uint8_t *fail = NULL;
+    PyObject *n = name_arg(name, name_len, &fail);
+    if (!n) LEAVE(fail);
+    PyObject *value = ctx_lookup(c, n);
+    if (!value) {
+        PyErr_Clear();
+        PyObject *msg = PyUnicode_FromFormat("name '%U' is not defined", n);
+        Py_DECREF(n);
+        const char *m = msg ? PyUnicode_AsUTF8(msg) : NULL;
+        uint8_t *ans = answer_fail("NameError", m ? m : "name is not defined");
+        Py_XDECREF(msg);
+        LEAVE(ans);
+    }
+    Py_INCREF(value);
+    Py_DECREF(n);
+    if (PyBytes_Check(value) || PyByteArray_Check(value) || PyMemoryView_Check(value)) {
+        PyObject *bytes = PyBytes_FromObject(value);
+        Py_DECREF(value);
+        if (!bytes) LEAVE(answer_from_exception(PyErr_GetRaisedException(), NULL));
+        static const char head[] = "{\"status\":\"ok\",\"bytes\":true}";
+        uint8_t *ans = answer_pack(head, sizeof head - 1, PyBytes_AS_STRING(bytes),
+                                   (size_t)PyBytes_GET_SIZE(bytes));
+        Py_DECREF(bytes);
+        LEAVE(ans);
+    }
+    Buf json;
+    buf_init(&json);
+    int rc = json_encode(&json, value, (size_t)g_result_limit);
+    PyObject *why = NULL;
+    if (rc == -1) {
+        PyObject *exc = PyErr_GetRaisedException();
+        why = exc ? PyObject_Str(exc) : NULL;
+        Py_XDECREF(exc);
+        PyErr_Clear();
+    }
+    int cut = 0;
+    PyObject *text = repr_bounded(value, g_result_limit, &cut);
+    PyErr_Clear();
+    Py_DECREF(value);
+    Buf b;
+    buf_init(&b);
+    buf_puts(&b, "{\"status\":\"ok\"");
+    if (text) {
+        buf_puts(&b, ",\"repr\":");
+        buf_put_json_str(&b, text, -1);
+    }
+    if (rc == 0) {
+        buf_puts(&b, ",\"value\":");
+        buf_put(&b, json.data, json.len);
+    } else {
+        buf_puts(&b, ",\"jsonError\":");
+        if (rc == -2) {
+            buf_puts(&b, "\"the value's JSON is longer than the result limit\"");
+        } else if (why && PyUnicode_Check(why)) {
+            buf_put_json_str(&b, why, 500);
+        } else {
+            buf_puts(&b, "\"not JSON-serialisable\"");
+        }
+    }
+    buf_putc(&b, '}');
+    Py_XDECREF(text);
+    Py_XDECREF(why);
+    buf_free(&json);
+    LEAVE(answer_buf(&b));
+}
+
+EXPORT("pybox_protect") uint8_t *pybox_protect(int32_t id, const char *name, int32_t name_len) {
+    Ctx *c = ctx_get(id);
+    ENTRY(NULL);
+    if (!c) LEAVE(unknown_context(id));
+    uint8_t *fail = NULL;
+    PyObject *n = name_arg(name, name_len, &fail);
+    if (!n) LEAVE(fail);
+    int rc = ctx_protect(c, n);
+    Py_DECREF(n);
+    LEAVE(rc < 0 ? answer_from_exception(PyErr_GetRaisedException(), NULL) : answer_ok());
+}
+
+static int is_public_name(PyObject *k) {
+    if (!PyUnicode_Check(k) || PyUnicode_GET_LENGTH(k) == 0) return 0;
+    /* read the characters: a str subclass key runs no code */
+    if (PyUnicode_GET_LENGTH(k) >= 2 && PyUnicode_READ_CHAR(k, 0) == '_' && PyUnicode_READ_CHAR(k, 1) == '_') return 0;
+    return 1;
+}
+
+/* {names: own names (no dunders, no tools), protected: own protected names} */
+EXPORT("pybox_names") uint8_t *pybox_names(int32_t id) {
+    Ctx *c = ctx_get(id);
+    ENTRY(NULL);
+    if (!c) LEAVE(unknown_context(id));
+    Buf b;
+    buf_init(&b);
+    buf_puts(&b, "{\"status\":\"ok\",\"names\":[");
+    PyObject *k, *v;
+    Py_ssize_t pos = 0;
+    int first = 1;
+    while (PyDict_Next(c->ns, &pos, &k, &v)) {
+        if (!is_public_name(k)) continue;
+        if (PyUnicode_CheckExact(k) && PyDict_GetItemWithError(g_tools, k) == v) continue;
+        PyErr_Clear();
+        if (!first) buf_putc(&b, ',');
+        first = 0;
+        buf_put_json_str(&b, k, -1);
+    }
+    buf_puts(&b, "],\"protected\":[");
+    PyObject *keys = PyDict_Keys(c->protected);
+    if (keys && PyList_Sort(keys) == 0) {
+        first = 1;
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(keys); i++) {
+            PyObject *name = PyList_GET_ITEM(keys, i);
+            if (!is_public_name(name)) continue;
+            if (!first) buf_putc(&b, ',');
+            first = 0;
+            buf_put_json_str(&b, name, -1);
+        }
+    }
+    Py_XDECREF(keys);
+    PyErr_Clear();
+    buf_puts(&b, "]}");
+    LEAVE(answer_buf(&b));
+}
+
+/* Gives `random` a fresh seed (after restoring a snapshot every box shares). */
 EXPORT("pybox_reseed") uint8_t *pybox_reseed(const char *seed, int32_t len) {
-    return call_driver("reseed", Py_BuildValue("(N)", bytes_arg(seed, len)));
+    ENTRY(NULL);
+    PyObject *mod_name = PyUnicode_FromString("random");
+    PyObject *random = mod_name ? PyImport_GetModule(mod_name) : NULL;
+    Py_XDECREF(mod_name);
+    if (random) {
+        PyObject *n = _PyLong_FromByteArray((const unsigned char *)seed, (size_t)len, 1, 0);
+        PyObject *r = n ? PyObject_CallMethod(random, "seed", "O", n) : NULL;
+        Py_XDECREF(r);
+        Py_XDECREF(n);
+        Py_DECREF(random);
+    }
+    PyErr_Clear();
+    LEAVE(answer_ok());
+}
+
+static int state_of(Ctx *c, void *arg) {
+    Buf *b = arg;
+    if (b->len && b->data[b->len - 1] == '}') buf_putc(b, ',');
+    buf_puts(b, "{\"id\":");
+    buf_put_i64(b, c->id);
+    buf_puts(b, ",\"parent\":");
+    buf_put_i64(b, c->parent);
+    buf_puts(b, ",\"suspended\":");
+    buf_puts(b, c->run.active && c->run.task ? "true" : "false");
+    buf_puts(b, ",\"pending\":[");
+    if (c->run.active && c->run.calls) {
+        PyObject *id, *entry;
+        Py_ssize_t pos = 0;
+        int first = 1;
+        while (PyDict_Next(c->run.calls, &pos, &id, &entry)) {
+            if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) < 3) continue;
+            if (!first) buf_putc(b, ',');
+            first = 0;
+            buf_puts(b, "{\"id\":");
+            buf_put_i64(b, PyLong_AsLongLong(id));
+            buf_puts(b, ",\"tool\":");
+            buf_put_json_str(b, PyTuple_GET_ITEM(entry, 1), -1);
+            buf_puts(b, ",\"args\":");
+            PyObject *json = PyTuple_GET_ITEM(entry, 2);
+            buf_put(b, PyBytes_AS_STRING(json), (size_t)PyBytes_GET_SIZE(json));
+            buf_putc(b, '}');
+        }
+        PyErr_Clear();
+    }
+    buf_puts(b, "]}");
+    return 0;
+}
+
+/* {contexts:[{id, parent, suspended, pending:[{id, tool, args}]}]}: what a snapshot holds, for
+ * a host that restores it (the pending calls are the ones it must answer again). */
+EXPORT("pybox_state") uint8_t *pybox_state(void) {
+    ENTRY(NULL);
+    Buf b;
+    buf_init(&b);
+    buf_puts(&b, "{\"status\":\"ok\",\"contexts\":[");
+    Buf items;
+    buf_init(&items);
+    ctx_each(state_of, &items);
+    if (items.len) buf_put(&b, items.data, items.len);
+    buf_free(&items);
+    buf_puts(&b, "]}");
+    LEAVE(answer_buf(&b));
+}
+
+#ifndef PYBOX_BUILD_ID
+#define PYBOX_BUILD_ID "unknown"
+#endif
+
+/* The guest's build: the inputs hash of wasm/manifest.json. A snapshot records it, and a host
+ * restores a snapshot only into the very build that took it. Not an entry: no Python runs. */
+EXPORT("pybox_build_id") uint8_t *pybox_build_id(void) {
+    return answer_literal("{\"status\":\"ok\",\"build\":\"" PYBOX_BUILD_ID "\"}");
 }

@@ -1,52 +1,57 @@
 /**
  * Hostile snippets: what agent code written under prompt injection might
- * try. Each must fail to reach anything of the host, and the box must keep
- * working. Run against every engine by the conformance suite.
+ * try. Each must fail with exactly the Python exception expected for it,
+ * reach nothing of the host, and leave the box working. Run against every
+ * engine by the conformance suite; each group on a fresh box.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Context, PyBoxBase } from '@pybox/core';
+import { TimeLimitError, type Context, type PyBoxBase } from '@pybox/core';
 import { ok, testTools, type BoxFactory } from './suite.js';
 
-/** [name, code]: the code must end with a Python exception (whatever its type) or print "SAFE". */
-const hostile: [string, string][] = [
-  ['read /etc/passwd', 'open("/etc/passwd").read()'],
-  ['traverse out of /data', 'open("/data/../../../etc/passwd").read()'],
-  ['traverse with os.path', 'import os\nopen(os.path.join("/data", "..", "..", "proc", "self", "environ")).read()'],
-  ['list the host root', 'import os\nprint("SAFE" if set(os.listdir("/")) <= {"lib", "tmp", "data", "out", "mnt"} else os.listdir("/"))'],
-  ['write into the stdlib', 'open("/lib/python313.zip", "wb").write(b"x")'],
-  ['environment is empty', 'import os\nprint("SAFE" if dict(os.environ) == {} else dict(os.environ))'],
-  ['os.system', 'import os\nos.system("id")'],
-  ['subprocess', 'import subprocess\nsubprocess.run(["id"])'],
-  ['os.fork', 'import os\nos.fork()'],
-  ['os.execv', 'import os\nos.execv("/bin/sh", ["sh"])'],
-  ['socket connect', 'import socket\ns = socket.socket()\ns.connect(("127.0.0.1", 80))'],
-  ['socket create_connection', 'import socket\nsocket.create_connection(("example.com", 80), timeout=1)'],
-  ['urllib', 'import urllib.request\nurllib.request.urlopen("http://example.com", timeout=1)'],
-  ['http.client', 'import http.client\nc = http.client.HTTPConnection("example.com", timeout=1)\nc.request("GET", "/")'],
-  ['ctypes', 'import ctypes'],
-  ['ssl', 'import ssl'],
-  ['pyodide bridge', 'import js'],
-  ['pyodide module', 'import pyodide'],
-  ['emscripten bridge', 'import _emscripten_info'],
-  ['driver module', 'import _pybox'],
-  ['host bridge module', 'import _pyboxhost'],
-  ['host bridge via sys.modules', 'import sys\nsys.modules["_pyboxhost"].arm(0, 0)'],
-  ['threads', 'import threading\nt = threading.Thread(target=print)\nt.start()'],
-  ['multiprocessing', 'import multiprocessing\nmultiprocessing.Process(target=print).start()'],
-  ['signal.alarm', 'import signal\nsignal.alarm(1)'],
-  ['lift the limits through a tool stub', 'import sys\ng = add.__globals__\nh = g["_call_tool"].__globals__["_host"]\nh.pause()'],
-  ['swap the time-limit exception', 'import sys\nf = sys._getframe()\nwhile f.f_back: f = f.f_back\nf.f_globals["_host"].set_exceptions(Exception, Exception)'],
-  ['lift the limits from a frame', 'import sys\nf = sys._getframe()\nwhile f.f_back: f = f.f_back\nf.f_globals["_host"].pause()'],
-  ['replace a tool through sys.modules', 'import sys, types\nm = types.ModuleType("tools")\nsys.modules["tools"] = m\nadd = lambda a, b: 0'],
-  ['exit the process', 'import os\nos._exit(1)'],
-  ['sys.exit', 'import sys\nsys.exit(3)'],
+/**
+ * [name, code, outcome]: the code must end with exactly that Python exception (type, and a
+ * message matching the pattern: errno for OS errors), or print "SAFE".
+ */
+const hostile: [string, string, 'SAFE' | [type: string, message: RegExp]][] = [
+  ['read /etc/passwd', 'open("/etc/passwd").read()', ['FileNotFoundError', /^\[Errno 44\] No such file or directory: '\/etc\/passwd'$/]],
+  ['traverse out of /data', 'open("/data/../../../etc/passwd").read()', ['PermissionError', /^\[Errno 76\] Capabilities insufficient/]],
+  ['traverse with os.path', 'import os\nopen(os.path.join("/data", "..", "..", "proc", "self", "environ")).read()', ['PermissionError', /^\[Errno 76\] Capabilities insufficient/]],
+  ['list the host root', 'import os\nprint("SAFE" if set(os.listdir("/")) <= {"lib", "tmp", "data", "out", "mnt"} else os.listdir("/"))', 'SAFE'],
+  ['write into the stdlib', 'open("/lib/python313.zip", "wb").write(b"x")', ['OSError', /^\[Errno 69\] Read-only file system: '\/lib\/python313\.zip'$/]],
+  ['environment is empty', 'import os\nprint("SAFE" if dict(os.environ) == {} else dict(os.environ))', 'SAFE'],
+  ['os.system', 'import os\nos.system("id")', ['AttributeError', /^module 'os' has no attribute 'system'$/]],
+  ['subprocess', 'import subprocess\nsubprocess.run(["id"])', ['OSError', /^\[Errno 58\] wasi does not support processes/]],
+  ['os.fork', 'import os\nos.fork()', ['AttributeError', /^module 'os' has no attribute 'fork'$/]],
+  ['os.execv', 'import os\nos.execv("/bin/sh", ["sh"])', ['AttributeError', /^module 'os' has no attribute 'execv'$/]],
+  ['socket connect', 'import socket\ns = socket.socket()\ns.connect(("127.0.0.1", 80))', ['OSError', /^\[Errno 58\] Not supported$/]],
+  ['socket create_connection', 'import socket\nsocket.create_connection(("example.com", 80), timeout=1)', ['AttributeError', /^module '_socket' has no attribute 'getaddrinfo'$/]],
+  ['urllib', 'import urllib.request\nurllib.request.urlopen("http://example.com", timeout=1)', ['AttributeError', /^module '_socket' has no attribute 'getaddrinfo'$/]],
+  ['http.client', 'import http.client\nc = http.client.HTTPConnection("example.com", timeout=1)\nc.request("GET", "/")', ['AttributeError', /^module '_socket' has no attribute 'getaddrinfo'$/]],
+  ['ctypes', 'import ctypes', ['ModuleNotFoundError', /^No module named 'ctypes'$/]],
+  ['ssl', 'import ssl', ['ModuleNotFoundError', /^No module named '_ssl'$/]],
+  ['pyodide bridge', 'import js', ['ModuleNotFoundError', /^No module named 'js'$/]],
+  ['pyodide module', 'import pyodide', ['ModuleNotFoundError', /^No module named 'pyodide'$/]],
+  ['emscripten bridge', 'import _emscripten_info', ['ModuleNotFoundError', /^No module named '_emscripten_info'$/]],
+  ['driver module', 'import _pybox', ['ModuleNotFoundError', /^No module named '_pybox'$/]],
+  ['a driver submodule', 'import _pybox.compile', ['ModuleNotFoundError', /^No module named '_pybox\.compile'$/]],
+  ['host bridge via sys.modules', 'import sys\nsys.modules["_pyboxhost"].arm(0, 0)', ['KeyError', /^'_pyboxhost'$/]],
+  ['threads', 'import threading\nt = threading.Thread(target=print)\nt.start()', ['RuntimeError', /^can't start new thread$/]],
+  ['multiprocessing', 'import multiprocessing\nmultiprocessing.Process(target=print).start()', ['AttributeError', /^module 'os' has no attribute 'WNOHANG'$/]],
+  ['signal.alarm', 'import signal\nsignal.alarm(1)', ['AttributeError', /^module 'signal' has no attribute 'alarm'$/]],
+  ['reach the driver through a tool stub', 'g = add.__globals__', ['AttributeError', /^'pybox.Tool' object has no attribute '__globals__'$/]],
+  ['reach the driver through the frames above user code', 'import sys\nf = sys._getframe()\nwhile f.f_back: f = f.f_back\nf.f_globals["__name__"] + f.f_globals["_settings"]', ['KeyError', /^'_settings'$/]],
+  ['reach the driver through the running loop', 'import asyncio\nawait asyncio.sleep(0)\nloop = asyncio.get_running_loop()\ntype(loop)._pybox_step.__globals__["compile_source"]', ['KeyError', /^'compile_source'$/]],
+  ['replace a tool through sys.modules', 'import sys, types\nm = types.ModuleType("tools")\nsys.modules["tools"] = m\nadd = lambda a, b: 0', ['ProtectedNameError', /^'add' is protected in this context/]],
+  ['exit the process', 'import os\nos._exit(1)', ['SystemExit', /^1$/]],
+  ['sys.exit', 'import sys\nsys.exit(3)', ['SystemExit', /^3$/]],
 ];
 
 /** Registers the security suite for one engine. */
 export function defineSecurity(engine: string, createBox: BoxFactory): void {
-  describe(`security: ${engine}`, () => {
-    let box: PyBoxBase;
-    let ctx: Context;
+  let box: PyBoxBase;
+  let ctx: Context;
+  // Each group gets a box of its own: no case depends on what another group did.
+  const freshBox = () => {
     beforeAll(async () => {
       box = await createBox({ tools: testTools(), limits: { timeoutMs: 2000, memoryBytes: 256 * 1024 * 1024 } });
       ctx = await box.createContext();
@@ -54,24 +59,35 @@ export function defineSecurity(engine: string, createBox: BoxFactory): void {
     afterAll(async () => {
       await box?.close();
     });
+  };
 
-    for (const [name, code] of hostile) {
+  describe(`security, containment: ${engine}`, () => {
+    freshBox();
+
+    for (const [name, code, outcome] of hostile) {
       it(`contains: ${name}`, async () => {
-        let outcome: string;
-        try {
-          const r = await ctx.exec(code);
-          outcome = r.ok ? (r.stdout.includes('SAFE') ? 'safe' : `ran: ${r.stdout}${r.repr ?? ''}`) : 'raised';
-        } catch (e) {
-          outcome = `threw ${(e as Error).name}`; // a typed host error (e.g. the guest was restored)
+        const r = await ctx.exec(code);
+        if (outcome === 'SAFE') {
+          expect(ok(r).stdout).toBe('SAFE\n');
+        } else {
+          expect(r.ok, `${name}: ran to its end`).toBe(false);
+          if (!r.ok) {
+            expect(r.error.type).toBe(outcome[0]);
+            expect(r.error.message).toMatch(outcome[1]);
+          }
         }
-        // Contained: a Python exception, a "SAFE" print, or at worst a trap the engine recovered from.
-        expect(['safe', 'raised', 'threw GuestCrashError']).toContain(outcome);
-        if (outcome === 'threw GuestCrashError') ctx = await box.createContext();
-        // the box still works, the tools are intact
-        const after = await ctx.exec('await add(2, 3)');
-        expect(ok(after).value).toBe(5);
+        // the box still works, the tools are intact, and the limits still hold
+        expect(ok(await ctx.exec('await add(2, 3)')).value).toBe(5);
       });
     }
+
+    it('still enforces the time limit after every attempt above', async () => {
+      await expect(ctx.exec('while True: pass', { timeoutMs: 200 })).rejects.toBeInstanceOf(TimeLimitError);
+    });
+  });
+
+  describe(`security, isolation: ${engine}`, () => {
+    freshBox();
 
     it('keeps other contexts out of reach', async () => {
       const a = await box.createContext();
@@ -79,18 +95,25 @@ export function defineSecurity(engine: string, createBox: BoxFactory): void {
       ok(await a.exec('secret_a = "s3cret"'));
       // Ordinary code: a context sees its own names only (deliberate introspection is
       // out of scope: contexts share one interpreter; use separate boxes for mutual distrust).
-      for (const code of ['secret_a', 'globals()["secret_a"]', 'import __main__\n__main__.secret_a']) {
+      const attempts: [string, string, string][] = [
+        ['secret_a', 'NameError', "name 'secret_a' is not defined"],
+        ['globals()["secret_a"]', 'KeyError', "'secret_a'"],
+        ['import __main__\n__main__.secret_a', 'AttributeError', "module '__main__' has no attribute 'secret_a'"],
+      ];
+      for (const [code, type, message] of attempts) {
         const r = await b.exec(code);
-        expect(r.ok).toBe(false);
+        expect(r.ok ? 'ran' : [r.error.type, r.error.message]).toEqual([type, message]);
       }
       await a.dispose();
       await b.dispose();
     });
+  });
+
+  describe(`security, limits: ${engine}`, () => {
+    freshBox();
 
     it('stops an infinite loop at the time limit and stays usable', async () => {
-      const t0 = performance.now();
       await expect(ctx.exec('while True: pass', { timeoutMs: 300 })).rejects.toMatchObject({ name: 'TimeLimitError' });
-      expect(performance.now() - t0).toBeLessThan(5000);
       expect(ok(await ctx.exec('1 + 1')).value).toBe(2);
     });
 
@@ -102,40 +125,41 @@ export function defineSecurity(engine: string, createBox: BoxFactory): void {
       ['time.sleep', 'import time\ntime.sleep(1000)'],
     ] as const) {
       it(`stops ${name} at the time limit`, async () => {
-        const t0 = performance.now();
-        await expect(ctx.exec(code, { timeoutMs: 300 })).rejects.toMatchObject({ name: 'TimeLimitError' });
-        expect(performance.now() - t0).toBeLessThan(5000);
+        await expect(ctx.exec(code, { timeoutMs: 300 })).rejects.toMatchObject({ name: 'TimeLimitError', message: 'the exec used more than its CPU time limit of 300 ms; the context keeps its state up to the stop' });
         expect(ok(await ctx.exec('3 + 3')).value).toBe(6);
       });
     }
 
     it('raises RecursionError for deep recursion and stays usable', async () => {
       const r = await ctx.exec('def f(n): return f(n + 1)\nf(0)');
-      expect(r.ok).toBe(false);
-      if (!r.ok) expect(r.error.type).toBe('RecursionError');
+      expect(r.ok ? 'ran' : r.error.type).toBe('RecursionError');
       expect(ok(await ctx.exec('4 + 4')).value).toBe(8);
     });
 
-    for (const [name, code] of [
-      ['through __init__', 'class Node:\n  def __init__(self, n):\n    self.child = Node(n - 1) if n else None\nNode(100000)'],
-      ['through a sort key', 'def g(n): return sorted([1], key=lambda k: g(n + 1))\ng(0)'],
-      ['through __repr__', 'class A:\n  def __repr__(self): return repr(A())\nrepr(A())'],
-      ['in json.dumps', 'x = []\nfor i in range(100000): x = [x]\nimport json\njson.dumps(x)'],
-      ['after a raised limit in an earlier exec', 'import sys\nsys.setrecursionlimit(10**6)'],
-      ['through __init__ again', 'class Node2:\n  def __init__(self, n):\n    self.child = Node2(n - 1) if n else None\nNode2(100000)'],
+    for (const [name, code, message] of [
+      ['through __init__', 'class Node:\n  def __init__(self, n):\n    self.child = Node(n - 1) if n else None\nNode(100000)', 'maximum recursion depth exceeded'],
+      ['through a sort key', 'def g(n): return sorted([1], key=lambda k: g(n + 1))\ng(0)', 'maximum recursion depth exceeded'],
+      ['through __repr__', 'class A:\n  def __repr__(self): return repr(A())\nrepr(A())', 'maximum recursion depth exceeded'],
+      ['in json.dumps', 'x = []\nfor i in range(100000): x = [x]\nimport json\njson.dumps(x)', 'maximum recursion depth exceeded'],
+      // An earlier exec raises the limit; the next one must still get the default back.
+      ['after a raised limit in an earlier exec', 'import sys\nsys.setrecursionlimit(10**6)', null],
+      ['through __init__ again', 'class Node2:\n  def __init__(self, n):\n    self.child = Node2(n - 1) if n else None\nNode2(100000)', 'maximum recursion depth exceeded'],
     ] as const) {
       it(`keeps deep recursion ${name} off the host stack`, async () => {
         const r = await ctx.exec(code);
-        if (!r.ok) expect(r.error.type).toBe('RecursionError');
+        if (message === null) ok(r);
+        // Which of CPython's checks trips first (and so the message's tail) depends on how deep the
+        // C stack already was: the type and the message's head are what matter.
+        else expect(r.ok ? 'ran' : [r.error.type, r.error.message.startsWith(message)]).toEqual(['RecursionError', true]);
         expect(ok(await ctx.exec('7 + 7')).value).toBe(14);
       });
     }
 
     it('raises MemoryError at the memory limit and reuses the memory', async () => {
       for (let i = 0; i < 3; i++) {
-        const r = await ctx.exec('x = []\nwhile True: x.append(bytearray(1 << 20))');
-        expect(r.ok).toBe(false);
-        if (!r.ok) expect(r.error.type).toBe('MemoryError');
+        // A CPU budget far above what filling the memory takes, even on a loaded machine.
+        const r = await ctx.exec('x = []\nwhile True: x.append(bytearray(1 << 20))', { timeoutMs: 30_000 });
+        expect(r.ok ? 'ran' : r.error.type).toBe('MemoryError');
         ok(await ctx.exec('del x'));
       }
       expect(ok(await ctx.exec('len(bytearray(10 << 20))')).value).toBe(10 << 20);
@@ -146,6 +170,11 @@ export function defineSecurity(engine: string, createBox: BoxFactory): void {
       expect(r.stdout.length).toBeLessThan(1.1 * 1024 * 1024);
       expect(r.stdout).toContain('output truncated');
     });
+
+  });
+
+  describe(`security, stops: ${engine}`, () => {
+    freshBox();
 
     it('stops on box.interrupt() while waiting on a tool', async () => {
       const pending = ctx.exec('await fetch_item(1, delay_ms=5000)');
@@ -159,6 +188,7 @@ export function defineSecurity(engine: string, createBox: BoxFactory): void {
       const pending = ctx.exec('await fetch_item(1, delay_ms=5000)', { signal: controller.signal });
       setTimeout(() => controller.abort(), 50);
       await expect(pending).rejects.toMatchObject({ name: 'AbortedError' });
+      expect(ok(await ctx.exec('6 + 6')).value).toBe(12);
     });
   });
 }

@@ -291,6 +291,51 @@ fd = os.open("/mnt/data", os.O_RDONLY)
     expect(fs.existsSync(path.join(base, 'created-outside.txt'))).toBe(false);
   });
 
+  it("'overlay' copy-ups and new files count against limits.fsBytes", async () => {
+    const { dir } = hostFolder();
+    const before = tree(dir);
+    const tight = await PyBox.create({ inThread, mounts: [{ hostPath: dir, guestPath: '/mnt/data', mode: 'overlay' }], limits: { fsBytes: 2 * 1024 * 1024 } });
+    try {
+      // big.bin (3 MiB) cannot be copied into memory under a 2 MiB quota: refused before it is read.
+      const append = `${ATTEMPT}
+def append(path, data):
+    with open(path, "ab") as f:
+        return f.write(data)
+attempt(lambda: append("/mnt/data/big.bin", b"x"))`;
+      expect(await run(tight, append)).toEqual(['OSError', 'ENOSPC']);
+      expect(await run(tight, 'open("/mnt/data/big.bin", "rb").read(4).hex()')).toBe(big.subarray(0, 4).toString('hex'));
+    } finally {
+      await tight.close();
+    }
+    const box = await PyBox.create({ inThread, mounts: [{ hostPath: dir, guestPath: '/mnt/data', mode: 'overlay' }], limits: { fsBytes: 8 * 1024 * 1024 } });
+    try {
+      const value = await run(
+        box,
+        `${ATTEMPT}
+def fill(path, size):
+    with open(path, "wb") as f:
+        f.write(b"y" * size)
+def append(path, data):
+    with open(path, "ab") as f:
+        return f.write(data)
+copied = attempt(lambda: append("/mnt/data/big.bin", b"END"))
+in_tmp = attempt(lambda: fill("/tmp/five.bin", 5 << 20))
+in_overlay = attempt(lambda: fill("/mnt/data/new.bin", 5 << 20))
+os.remove("/mnt/data/big.bin")
+[copied, in_tmp, in_overlay, attempt(lambda: fill("/tmp/five.bin", 5 << 20))]`,
+      );
+      expect(value).toEqual([
+        ['ok', 3],
+        ['OSError', 'ENOSPC'], // the 3 MiB copy-up is counted
+        ['OSError', 'ENOSPC'],
+        ['ok', 'None'], // deleting the overlay's copy freed it
+      ]);
+    } finally {
+      await box.close();
+    }
+    expect(tree(dir)).toEqual(before);
+  });
+
   it('rejects invalid mount specs with InvalidArgumentError', async () => {
     const { dir } = hostFolder();
     const bad: [string, unknown, RegExp][] = [

@@ -1,5 +1,8 @@
-# forecast_demand is a slow service (30 s). Press Stop: the exec
-# ends at once with an AbortedError, and the next run works.
-print("asking the forecasting service...")
-forecast = await forecast_demand("c-espresso")
-print(forecast)
+# forecast_demand is a slow service (about 2 s a call), asked here one
+# product at a time. Press Stop while it waits: the run ends at once with
+# AbortedError, and the context keeps what it had.
+forecasts = {}
+for product in await list_products("tea"):
+    print("asking for", product["name"], "...")
+    forecasts[product["id"]] = (await forecast_demand(product["id"]))["units"]
+forecasts

@@ -1,5 +1,7 @@
 /**
- * `@pybox/core`: sandboxed CPython for programmatic tool calling, in a Web Worker.
+ * `@pybox/core`: sandboxed CPython for programmatic tool calling, in a Web
+ * Worker. This barrel is the public API only; runtime adapters find what
+ * they need in `@pybox/core/internal`.
  *
  * @example
  * ```ts
@@ -9,17 +11,43 @@
  * const r = await ctx.exec('hits = await search(query="wasm")\nprint(len(hits))')
  * ```
  */
-export { PyBox, toEngineOptions, type BrowserPyBoxOptions } from './browser.js';
-export { PyBoxBase, type BoxFileSystem } from './box.js';
-export { Context, MAX_CODE_CHARS } from './context.js';
-export { InThreadHost, type EngineHost } from './host.js';
-export { loadAssets, type AssetUrls } from './loader.js';
-export { WorkerHost, type WorkerHandle } from './worker/client.js';
-export { RemoteEngine } from './worker/remote.js';
-export { installErrorTransfer } from './worker/protocol.js';
-export * from './errors.js';
-export * from './types.js';
-export type { ExecResult, EngineTool, GuestAssets, EngineOptions, EngineSnapshot } from './engine/engine.js';
-export type { EngineMount } from './engine/mounts.js';
-export type { RemoteEngineOptions } from './worker/remote.js';
-export type { RemoteInitOptions } from './worker/protocol.js';
+export { PyBox, type BrowserPyBoxOptions } from './browser/pybox.js';
+export type { AssetUrls } from './browser/assets.js';
+export type { PyBoxBase, BoxFileSystem } from './api/box.js';
+export { Context, MAX_CODE_CHARS } from './api/context.js';
+export {
+  DEFAULT_LIMITS,
+  type ContextOptions,
+  type ExecOptions,
+  type ExecResult,
+  type FileInfo,
+  type GuestError,
+  type JsonSchemaObject,
+  type Limits,
+  type PyBoxOptions,
+  type ToolDefinition,
+  type ToolsInput,
+  type ToolCallEvent,
+  type AiSdkTool,
+  type AiSdkSchema,
+  type JsonSchema,
+  type ResultSchema,
+  type ToolSchema,
+} from './api/types.js';
+export {
+  AbortedError,
+  BoxClosedError,
+  CallbackError,
+  ContextBusyError,
+  ContextDisposedError,
+  GuestCrashError,
+  InvalidArgumentError,
+  PyBoxError,
+  PythonError,
+  QuotaExceededError,
+  TimeLimitError,
+  ToolDefinitionError,
+  WallTimeLimitError,
+  type CallbackName,
+  type CrashReason,
+} from './errors.js';

@@ -3,7 +3,7 @@
  * compiled once per process.
  */
 import { readFile } from 'node:fs/promises';
-import type { GuestAssets } from '@pybox/core/engine';
+import type { GuestAssets } from '@pybox/core/internal';
 
 let shared: Promise<GuestAssets> | undefined;
 

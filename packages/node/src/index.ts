@@ -13,25 +13,70 @@
  * ```
  */
 import { Worker } from 'node:worker_threads';
+import type { Limits, PyBoxOptions } from '@pybox/core';
 import {
+  checkBoxOptions,
+  Engine,
   InThreadHost,
   PyBoxBase,
   WorkerHost,
   toEngineOptions,
   type EngineHost,
-  type Limits,
-  type PyBoxOptions,
   type WorkerHandle,
-} from '@pybox/core';
-import { Engine } from '@pybox/core/engine';
+} from '@pybox/core/internal';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { loadAssets } from './assets.js';
-import { createMounts, validateMounts, type MountSpec } from './mounts.js';
+import { createMounts, validateMounts, type MountSpec } from './host-mount/index.js';
 
-export * from '@pybox/core';
-export type { MountMode, MountSpec } from './mounts.js';
+// The public API of @pybox/core, minus what only browsers use (PyBox is this package's own).
+export {
+  AbortedError,
+  BoxClosedError,
+  CallbackError,
+  Context,
+  ContextBusyError,
+  ContextDisposedError,
+  DEFAULT_LIMITS,
+  GuestCrashError,
+  InvalidArgumentError,
+  MAX_CODE_CHARS,
+  PyBoxError,
+  PythonError,
+  QuotaExceededError,
+  TimeLimitError,
+  ToolDefinitionError,
+  WallTimeLimitError,
+  type BoxFileSystem,
+  type CallbackName,
+  type CrashReason,
+  type ContextOptions,
+  type ExecOptions,
+  type ExecResult,
+  type FileInfo,
+  type GuestError,
+  type JsonSchemaObject,
+  type Limits,
+  type PyBoxBase,
+  type PyBoxOptions,
+  type ToolDefinition,
+  type ToolsInput,
+  type ToolCallEvent,
+  type AiSdkTool,
+  type AiSdkSchema,
+  type JsonSchema,
+  type ResultSchema,
+  type ToolSchema,
+} from '@pybox/core';
+export type { MountMode, MountSpec } from './host-mount/index.js';
 
-/** Options of `PyBox.create` on Node. */
+/**
+ * Options of `PyBox.create` on Node.
+ *
+ * @example
+ * ```ts
+ * const options: NodePyBoxOptions = { mounts: [{ hostPath: './data', guestPath: '/mnt/data' }] }
+ * ```
+ */
 export interface NodePyBoxOptions extends PyBoxOptions {
   /** Run the engine on the calling thread (lowest latency; blocks the event loop while Python runs). */
   inThread?: boolean;
@@ -46,10 +91,20 @@ export interface NodePyBoxOptions extends PyBoxOptions {
   mounts?: MountSpec[];
 }
 
-/** A sandboxed Python for Node.js. */
+/**
+ * A sandboxed Python for Node.js.
+ *
+ * @example
+ * ```ts
+ * const box = await PyBox.create({ inThread: true })
+ * const ctx = await box.createContext()
+ * console.log((await ctx.exec('6 * 7')).value) // 42
+ * ```
+ */
 export class PyBox extends PyBoxBase {
   /** Starts a box: loads (once per process) and instantiates the guest, defines the tools. */
   static async create(options: NodePyBoxOptions = {}): Promise<PyBox> {
+    checkBoxOptions(options, ['inThread', 'mounts']);
     const mountSpecs = validateMounts(options.mounts);
     const assets = await loadAssets();
     const engineOptions = toEngineOptions(options);

@@ -1,7 +1,16 @@
 /**
  * Typed bindings over the guest ABI (guest/ABI.md). This is the only module
- * that knows about guest pointers, lengths and the result buffer layout.
+ * that knows about guest pointers, lengths, the result buffer layout and
+ * the names the guest gives its failures.
  */
+import {
+  ContextBusyError,
+  TimeLimitError,
+  ContextDisposedError,
+  InvalidArgumentError,
+  PythonError,
+  ToolDefinitionError,
+} from '../errors.js';
 
 /** The wasm exports of a PyBox guest. */
 export interface GuestExports {
@@ -24,10 +33,13 @@ export interface GuestExports {
   pybox_names(ctx: number): number;
   pybox_define_tools(ptr: number, len: number): number;
   pybox_reseed(ptr: number, len: number): number;
+  pybox_limits(deadlineMs: number, memoryBytes: number): void;
+  pybox_state(): number;
+  pybox_build_id(): number;
 }
 
 /** The ABI version this engine speaks. */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 /** A Python exception as the guest reports it. */
 export interface GuestError {
@@ -56,6 +68,10 @@ export interface GuestAnswer {
   wakeAfterMs?: number;
   id?: number;
   names?: string[];
+  /** `pybox_build_id`: the inputs hash of the guest's build. */
+  build?: string;
+  /** `pybox_state`: the live contexts, and the calls a suspended exec waits on. */
+  contexts?: { id: number; parent: number; suspended: boolean; pending: ToolRequest[] }[];
   protected?: string[];
   bytes?: boolean;
   jsonError?: string;
@@ -70,6 +86,37 @@ export interface GuestReply {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+/** The guest could not allocate the buffer of its answer: its memory is exhausted. */
+export class GuestNoAnswerError extends Error {
+  override name = 'GuestNoAnswerError';
+}
+
+/**
+ * Decodes UTF-8 that may hold lone surrogates the way Python's
+ * `surrogatepass` writes them (ED A0..BF xx: WTF-8), keeping them as lone
+ * UTF-16 surrogates instead of three U+FFFD each. Valid UTF-8 takes the
+ * fast path.
+ *
+ * @example
+ * ```ts
+ * decodeWtf8(new Uint8Array([0x61, 0xed, 0xa0, 0x80])) // 'a\ud800'
+ * ```
+ */
+export function decodeWtf8(bytes: Uint8Array): string {
+  const text = decoder.decode(bytes);
+  if (!text.includes('\ufffd')) return text;
+  let out = '';
+  let from = 0;
+  for (let i = 0; i + 2 < bytes.length; i++) {
+    if (bytes[i] !== 0xed || (bytes[i + 1]! & 0xe0) !== 0xa0 || (bytes[i + 2]! & 0xc0) !== 0x80) continue;
+    out += decoder.decode(bytes.subarray(from, i));
+    out += String.fromCharCode(0xd000 | ((bytes[i + 1]! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f));
+    i += 2;
+    from = i + 1;
+  }
+  return out + decoder.decode(bytes.subarray(from));
+}
 
 /** Calls guest exports, moving strings and bytes in and answers out. */
 export class GuestAbi {
@@ -92,7 +139,11 @@ export class GuestAbi {
       const want = Math.max(size, 4096, this.scratchSize * 2);
       this.scratch = this.exports.pybox_alloc(want);
       this.scratchSize = this.scratch ? want : 0;
-      if (!this.scratch) throw new RangeError('the guest is out of memory');
+      if (!this.scratch) {
+        throw new InvalidArgumentError(
+          `${size} bytes of input do not fit in the guest's memory: pass less data, or raise limits.memoryBytes`,
+        );
+      }
     }
     return this.scratch;
   }
@@ -120,18 +171,18 @@ export class GuestAbi {
 
   /** Decodes the result buffer [u32 jsonLen][u32 binLen][json][bin]. */
   private read(ptr: number): GuestReply {
-    if (ptr === 0) throw new RangeError('the guest returned no answer (out of memory)');
+    if (ptr === 0) throw new GuestNoAnswerError('the guest returned no answer (out of memory)');
     const mem = this.bytes();
     const jsonLen = mem[ptr]! | (mem[ptr + 1]! << 8) | (mem[ptr + 2]! << 16) | (mem[ptr + 3]! << 24);
     const binLen = mem[ptr + 4]! | (mem[ptr + 5]! << 8) | (mem[ptr + 6]! << 16) | (mem[ptr + 7]! << 24);
-    const answer = JSON.parse(decoder.decode(mem.subarray(ptr + 8, ptr + 8 + jsonLen))) as GuestAnswer;
+    const answer = JSON.parse(decodeWtf8(mem.subarray(ptr + 8, ptr + 8 + jsonLen))) as GuestAnswer;
     const attachment = binLen ? mem.slice(ptr + 8 + jsonLen, ptr + 8 + jsonLen + binLen) : null;
     return { answer, attachment };
   }
 
   /** Reads a host-owned buffer the guest wrote: used by the output import. */
   readText(ptr: number, len: number): string {
-    return decoder.decode(this.bytes().subarray(ptr, ptr + len));
+    return decodeWtf8(this.bytes().subarray(ptr, ptr + len));
   }
 
   /** Copies a UTF-8 string into a new guest buffer laid out as [u32 len][bytes]. */
@@ -143,6 +194,11 @@ export class GuestAbi {
     new DataView(mem.buffer).setUint32(ptr, data.length, true);
     mem.set(data, ptr + 4);
     return ptr;
+  }
+
+  /** The limits of the next entry: a deadline on the guest's monotonic clock (ms, 0 = none) and an allocation cap. */
+  limits(deadlineMs: number, memoryBytes: number): void {
+    this.exports.pybox_limits(deadlineMs, memoryBytes);
   }
 
   init(): GuestReply {
@@ -204,7 +260,72 @@ export class GuestAbi {
     return this.withInputs([JSON.stringify(specs)], (p, l) => this.exports.pybox_define_tools(p!, l!));
   }
 
+  /** The inputs hash of the build this guest comes from (wasm/manifest.json). */
+  buildId(): string {
+    return String(this.read(this.exports.pybox_build_id()).answer.build ?? '');
+  }
+
+  /** The live contexts and the tool calls each suspended exec still waits on. */
+  state(): GuestReply {
+    return this.read(this.exports.pybox_state());
+  }
+
   reseed(seed: Uint8Array): GuestReply {
     return this.withInputs([seed], (p, l) => this.exports.pybox_reseed(p!, l!));
   }
 }
+
+/**
+ * The typed error for a failed guest call other than a Python exception of
+ * user code: an unknown context, a busy one, a refused argument.
+ *
+ * @param what the call that failed, e.g. `defineTools`
+ */
+export function answerError(answer: GuestAnswer, what: string): Error {
+  const err = answer.error ?? { type: 'Error', message: 'unknown failure', traceback: '' };
+  switch (err.type) {
+    case 'UnknownContext':
+      return new ContextDisposedError();
+    case 'ContextBusy':
+      return new ContextBusyError();
+    case 'TimeLimitExceeded':
+      return new TimeLimitError(
+        `${what} ran past its time limit: Python code it ran (a __repr__, __del__ or __str__) took too long`,
+      );
+    case 'ValueError':
+      if (what === 'defineTools') return new ToolDefinitionError(err.message);
+      return new InvalidArgumentError(err.message);
+    default:
+      return new PythonError(err.type, err.message, err.traceback);
+  }
+}
+
+/** How an exec's error answer is to be read. */
+export type ExecFailure = 'internal' | 'unknown-context' | 'busy' | 'time-limit' | 'interrupted' | 'python';
+
+/** Classifies an exec answer with `status: "error"`. */
+export function execFailure(answer: GuestAnswer): ExecFailure {
+  if (answer.internal) return 'internal';
+  switch (answer.error?.type) {
+    case 'UnknownContext':
+      return 'unknown-context';
+    case 'ContextBusy':
+      return 'busy';
+    case 'TimeLimitExceeded':
+      return 'time-limit';
+    case 'KeyboardInterrupt':
+      return 'interrupted';
+    default:
+      return 'python';
+  }
+}
+
+/** What the `interrupted` import answers the guest. */
+export const InterruptAnswer = {
+  /** Go on. */
+  none: 0,
+  /** Stop: the guest raises KeyboardInterrupt (at every check until the exec ends). */
+  stop: 1,
+  /** A sleep was cut short at the CPU deadline: the guest raises its time limit now. */
+  deadline: 2,
+} as const;

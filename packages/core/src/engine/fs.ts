@@ -2,22 +2,17 @@
  * The in-memory filesystem the guest sees through WASI, and the host's view
  * of it. Layout: `/lib` (the stdlib bundle, read-only), `/tmp`, `/data`,
  * `/out` (writable), plus the mounts the embedder grafts in (see
- * `mounts.ts`). Python can reach nothing else.
+ * `mount-router.ts`). Python can reach nothing else. The host API follows
+ * the same rules as Python's calls (mem-tree.ts): the same quota, the same
+ * read-only `/lib`.
  */
 import { Directory, File, wasi, type Inode } from '@bjorn3/browser_wasi_shim';
-import { InvalidArgumentError } from '../errors.js';
-import {
-  MountingPreopen,
-  findMount,
-  mountMkdir,
-  mountReadFile,
-  mountReaddir,
-  mountRm,
-  mountStat,
-  mountWriteFile,
-  type EngineMount,
-  type MountPoint,
-} from './mounts.js';
+import { InvalidArgumentError, QuotaExceededError } from '../errors.js';
+import { MemTree } from './mem-tree.js';
+import { mountMkdir, mountReadFile, mountReaddir, mountRm, mountStat, mountWriteFile } from './mount-fs.js';
+import { MountingPreopen, findMount, type EngineMount, type MountPoint } from './mount-router.js';
+import { hostApiPath } from './paths.js';
+import { DEFAULT_FS_BYTES, FsQuota, MAX_FILE_BYTES } from './quota.js';
 
 /** What {@link VirtualFileSystem.stat} reports. */
 export interface FileStat {
@@ -35,39 +30,56 @@ export const WRITABLE_DIRS = ['/tmp', '/data', '/out'] as const;
 
 const encoder = new TextEncoder();
 
-/** Splits an absolute guest path into its parts, refusing anything that could escape. */
-export function splitPath(path: string): string[] {
-  if (typeof path !== 'string' || !path.startsWith('/')) {
-    throw new InvalidArgumentError(`path must be an absolute string such as "/data/file.txt", got ${String(path)}`);
-  }
-  if (path.includes('\0')) throw new InvalidArgumentError('path must not contain NUL characters');
-  const parts = path.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.includes('..')) throw new InvalidArgumentError(`path must not contain "..": ${path}`);
-  return parts;
+/** Options of a {@link VirtualFileSystem}. */
+export interface FileSystemOptions {
+  /** Folders provided by the embedder, grafted at their guest paths. */
+  mounts?: readonly EngineMount[];
+  /** The quota in bytes (default {@link DEFAULT_FS_BYTES}). */
+  fsBytes?: number;
 }
 
-/** An in-memory tree shared by the guest (through WASI) and the host API. */
+/**
+ * An in-memory tree shared by the guest (through WASI) and the host API.
+ *
+ * @example
+ * ```ts
+ * const fs = new VirtualFileSystem(stdlibBytes, { fsBytes: 64 * 1024 * 1024 })
+ * fs.writeFile('/data/in.csv', 'a,b\n1,2\n')
+ * fs.readFile('/data/in.csv')   // Uint8Array
+ * ```
+ */
 export class VirtualFileSystem {
   /** The root directory the guest sees as `/`. */
   readonly root: Directory;
+  /** The tree's rules: lookups, the quota, `/lib` read-only. */
+  readonly tree: MemTree;
   private readonly mounts: MountPoint[] = [];
 
   /**
    * @param stdlib the bytes of the stdlib bundle, served read-only at {@link STDLIB_PATH}
-   * @param mounts folders provided by the embedder, grafted at their guest paths
    * @throws InvalidArgumentError when a mount's guest path is `/`, under `/lib`, or inside another mount
    */
-  constructor(stdlib: Uint8Array, mounts: readonly EngineMount[] = []) {
-    const lib = new Directory(new Map<string, Inode>([['python313.zip', new File(stdlib, { readonly: true })]]));
-    const entries: [string, Inode][] = [['lib', lib]];
-    for (const dir of WRITABLE_DIRS) entries.push([dir.slice(1), new Directory(new Map())]);
-    this.root = new Directory(new Map(entries));
-    for (const mount of mounts) this.graft(mount);
+  constructor(stdlib: Uint8Array, options: FileSystemOptions = {}) {
+    this.root = new Directory(new Map());
+    this.tree = new MemTree(this.root, new FsQuota(options.fsBytes ?? DEFAULT_FS_BYTES));
+    const lib = new Directory(new Map());
+    const bundle = new File(stdlib, { readonly: true });
+    this.tree.adopt(this.root, 'lib', lib);
+    this.tree.adopt(lib, 'python313.zip', bundle);
+    this.tree.markReadOnly(lib);
+    this.tree.markReadOnly(bundle);
+    for (const dir of WRITABLE_DIRS) this.tree.adopt(this.root, dir.slice(1), new Directory(new Map()));
+    for (const mount of options.mounts ?? []) this.graft(mount);
   }
 
-  /** Puts a mount's root inode at its guest path, creating the parent folders. */
-  private graft({ guestPath, inode }: EngineMount): void {
-    const parts = splitPath(guestPath);
+  /** The quota: `limit` and `used` bytes. */
+  get quota(): FsQuota {
+    return this.tree.quota;
+  }
+
+  /** Puts a mount's root inode at its guest path, creating the parent folders; they all stay put. */
+  private graft({ guestPath, inode, useQuota }: EngineMount): void {
+    const parts = hostApiPath(guestPath);
     const name = parts[parts.length - 1];
     if (name === undefined || parts[0] === 'lib') {
       throw new InvalidArgumentError(`cannot mount at ${guestPath}: choose a folder outside / and /lib, such as /mnt/data`);
@@ -78,69 +90,97 @@ export class VirtualFileSystem {
         throw new InvalidArgumentError(`cannot mount at ${guestPath}: it overlaps the mount at /${other.parts.join('/')}`);
       }
     }
+    useQuota?.(this.tree.quota);
     const { fd_obj: fd } = inode.path_open(wasi.OFLAGS_DIRECTORY, 0n, 0);
     if (!fd) throw new InvalidArgumentError(`cannot mount at ${guestPath}: the mount's root does not open as a folder`);
-    const { dir } = this.parentOf(guestPath, true);
-    dir.contents.set(name, inode);
+    let dir = this.root;
+    for (const part of parts.slice(0, -1)) {
+      let next = dir.contents.get(part);
+      if (next === undefined) this.tree.adopt(dir, part, (next = new Directory(new Map())));
+      if (!(next instanceof Directory)) throw new InvalidArgumentError(`cannot mount at ${guestPath}: /${part} is not a folder`);
+      this.tree.pin(next);
+      dir = next;
+    }
+    this.tree.adopt(dir, name, inode);
+    this.tree.pin(inode);
     this.mounts.push({ parts, fd });
   }
 
   /** The WASI preopen that exposes this tree as `/` (and routes paths under mount points to their mounts). */
   preopen(): MountingPreopen {
-    return new MountingPreopen(this.root, this.mounts);
+    return new MountingPreopen(this.tree, this.mounts);
   }
 
   /** The mount a host-API path lands in, if any. */
   private mounted(path: string): { fd: MountPoint['fd']; rest: string } | undefined {
-    return this.mounts.length ? findMount(this.mounts, splitPath(path)) : undefined;
+    return this.mounts.length ? findMount(this.mounts, hostApiPath(path)) : undefined;
   }
 
   private lookup(path: string): Inode | undefined {
-    let node: Inode | undefined = this.root;
-    for (const part of splitPath(path)) {
-      if (!(node instanceof Directory)) return undefined;
-      node = node.contents.get(part);
-    }
-    return node;
+    return this.tree.lookup(this.root, hostApiPath(path)).inode ?? undefined;
   }
 
+  /** The folder and name of a path's last component, creating missing folders on the way when `create`. */
   private parentOf(path: string, create: boolean): { dir: Directory; name: string } {
-    const parts = splitPath(path);
+    const parts = hostApiPath(path);
     const name = parts.pop();
     if (!name) throw new InvalidArgumentError('the root directory cannot be replaced');
+    if (parts[0] === 'lib' || (parts.length === 0 && name === 'lib')) throw new InvalidArgumentError(`${path}: /lib is read-only`);
     let dir = this.root;
-    for (const part of parts) {
+    for (const [i, part] of parts.entries()) {
       let next = dir.contents.get(part);
       if (next === undefined && create) {
         next = new Directory(new Map());
-        dir.contents.set(part, next);
+        this.check(this.tree.attach(dir, part, next), `/${parts.slice(0, i + 1).join('/')}`);
       }
       if (!(next instanceof Directory)) {
         throw new InvalidArgumentError(`no such directory: /${parts.join('/')}`);
       }
       dir = next;
     }
-    if (dir === this.root && name === 'lib') throw new InvalidArgumentError('/lib is read-only');
-    if (parts[0] === 'lib') throw new InvalidArgumentError('/lib is read-only');
     return { dir, name };
   }
 
-  /** Writes a file (UTF-8 for strings), creating parent folders. */
+  /** Turns a tree errno into the host API's typed error. */
+  private check(ret: number, path: string): void {
+    if (ret === wasi.ERRNO_SUCCESS) return;
+    if (ret === wasi.ERRNO_NOSPC) {
+      const { limit, used } = this.tree.quota;
+      throw new QuotaExceededError(
+        `${path}: the box's files would exceed limits.fsBytes (${limit} bytes, ${used} in use): delete files or raise the limit`,
+      );
+    }
+    if (ret === wasi.ERRNO_FBIG) throw new QuotaExceededError(`${path}: a file may hold at most ${MAX_FILE_BYTES} bytes`);
+    const why: Record<number, string> = {
+      [wasi.ERRNO_ROFS]: '/lib is read-only',
+      [wasi.ERRNO_BUSY]: 'it holds a mount point',
+      [wasi.ERRNO_NAMETOOLONG]: 'a name is longer than 255 characters',
+    };
+    throw new InvalidArgumentError(`${path}: ${why[ret] ?? `error ${ret}`}`);
+  }
+
+  /**
+   * Writes a file (UTF-8 for strings), creating parent folders.
+   * @throws QuotaExceededError when the box's files would exceed `limits.fsBytes`
+   */
   writeFile(path: string, data: Uint8Array | string): void {
     if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
       throw new InvalidArgumentError('file data must be a string or a Uint8Array');
     }
     const m = this.mounted(path);
     if (m) return mountWriteFile(m.fd, m.rest, path, typeof data === 'string' ? encoder.encode(data) : data);
+    const bytes = typeof data === 'string' ? encoder.encode(data) : data;
     const { dir, name } = this.parentOf(path, true);
     const existing = dir.contents.get(name);
     if (existing instanceof Directory) throw new InvalidArgumentError(`${path} is a directory`);
-    const bytes = typeof data === 'string' ? encoder.encode(data) : data.slice();
-    if (existing instanceof File) existing.data = bytes;
-    else dir.contents.set(name, new File(bytes));
+    if (existing instanceof File) return this.check(this.tree.replace(existing, bytes), path);
+    if (existing !== undefined) this.check(wasi.ERRNO_BUSY, path);
+    // Check before copying: a file that does not fit is never held in memory twice.
+    if (!this.tree.quota.fits(bytes.length + FsQuota.entryCost(name))) this.check(wasi.ERRNO_NOSPC, path);
+    this.check(this.tree.attach(dir, name, new File(bytes)), path);
   }
 
-  /** Reads a file's bytes. */
+  /** Reads a file's bytes (one copy: the caller owns it). */
   readFile(path: string): Uint8Array {
     const m = this.mounted(path);
     if (m) return mountReadFile(m.fd, m.rest, path);
@@ -158,7 +198,10 @@ export class VirtualFileSystem {
     return [...node.contents.keys()].sort();
   }
 
-  /** Creates a folder and its parents (like `mkdir -p`). */
+  /**
+   * Creates a folder and its parents (like `mkdir -p`).
+   * @throws QuotaExceededError when the names would exceed `limits.fsBytes`
+   */
   mkdir(path: string): void {
     const m = this.mounted(path);
     if (m) return mountMkdir(m.fd, m.rest, path);
@@ -166,14 +209,14 @@ export class VirtualFileSystem {
     const existing = dir.contents.get(name);
     if (existing instanceof Directory) return;
     if (existing) throw new InvalidArgumentError(`${path} exists and is a file`);
-    dir.contents.set(name, new Directory(new Map()));
+    this.check(this.tree.attach(dir, name, new Directory(new Map())), path);
   }
 
-  /** Removes a file or (with `recursive`) a folder. Missing paths are ignored with `force`. */
+  /** Removes a file or (with `recursive`) a folder, freeing its quota. Missing paths are ignored with `force`. */
   rm(path: string, options: { recursive?: boolean; force?: boolean } = {}): void {
     const m = this.mounted(path);
     if (m) return mountRm(m.fd, m.rest, path, options);
-    const parts = splitPath(path);
+    const parts = hostApiPath(path);
     if (this.mounts.some((mp) => parts.every((p, i) => mp.parts[i] === p))) {
       throw new InvalidArgumentError(`${path} holds a mount point and cannot be removed`);
     }
@@ -183,10 +226,11 @@ export class VirtualFileSystem {
       if (options.force) return;
       throw new InvalidArgumentError(`no such file or directory: ${path}`);
     }
-    if (node instanceof Directory && node.contents.size > 0 && !options.recursive) {
-      throw new InvalidArgumentError(`${path} is a non-empty directory: pass { recursive: true }`);
+    if (node instanceof Directory && node.contents.size > 0) {
+      if (!options.recursive) throw new InvalidArgumentError(`${path} is a non-empty directory: pass { recursive: true }`);
+      this.check(this.tree.clear(node), path);
     }
-    dir.contents.delete(name);
+    this.check(this.tree.detach(dir, name), path);
   }
 
   /** Reports a path's type and size, or `null` when it does not exist. */

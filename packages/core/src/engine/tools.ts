@@ -1,12 +1,13 @@
 /**
- * Host tools as the engine runs them: checking definitions, turning what a
- * handler does into a result for the guest, and waiting on the calls of an
- * exec together with what else can end the wait.
+ * Host tools as the engine runs them: checking definitions, running
+ * handlers and turning what they do into results for the guest, and waiting
+ * on the calls of an exec together with what else can end the wait.
  */
-import { AbortedError, ToolDefinitionError, WallTimeLimitError } from '../errors.js';
+import { AbortedError, describeThrown, ToolDefinitionError, WallTimeLimitError } from '../errors.js';
 import { toJson } from '../json.js';
+import type { ToolRequest } from './abi.js';
 import { now } from './clock.js';
-import type { EngineExecOptions, EngineTool } from './engine.js';
+import type { EngineExecOptions, EngineTool } from './types.js';
 
 /** A Python identifier (ASCII): tool, parameter and value names. */
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -24,14 +25,23 @@ export function guestToolSpec(tool: EngineTool): object {
   return {
     name: tool.name,
     description: tool.description ?? '',
+    ...(tool.doc === undefined ? {} : { doc: tool.doc }),
     parameters: tool.parameters ?? { type: 'object', properties: {} },
     sync: tool.sync ?? !isAsyncFunction(tool.handler),
   };
 }
 
-/** Whether a handler's return value is a promise (or any thenable). */
+/** The longest delay timers hold (setTimeout fires at once past it). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Whether a handler's return value is a promise (or any thenable); a `then` getter that throws makes it one that rejects. */
 export function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
+  if ((typeof x !== 'object' && typeof x !== 'function') || x === null) return false;
+  try {
+    return typeof (x as { then?: unknown }).then === 'function';
+  } catch {
+    return true; // Promise.resolve() will read `then` again and reject with its error
+  }
 }
 
 /** A handler's value, as the JSON entry the guest expects (a TypeError if JSON cannot carry it). */
@@ -44,11 +54,138 @@ export function settleValue(id: number, value: unknown, tool: string): Settled {
   }
 }
 
-/** A handler's error, keeping its `name` (the Python exception type when it is a builtin). */
+/**
+ * A handler's error, keeping its `name` (the Python exception type when it
+ * is a builtin). Whatever was thrown, this never throws: a value without a
+ * usable name or message becomes a ToolError saying what was thrown.
+ */
 export function settleError(id: number, e: unknown): Settled {
-  const err = e instanceof Error ? e : new Error(String(e));
-  const error = { name: String(err.name || 'Error'), message: String(err.message) };
-  return { id, json: `{"id":${id},"ok":false,"error":${JSON.stringify(error)}}` };
+  return { id, json: `{"id":${id},"ok":false,"error":${JSON.stringify(toolErrorFields(e))}}` };
+}
+
+/** The `{ name, message }` a thrown value crosses into Python as. */
+export function toolErrorFields(e: unknown): { name: string; message: string } {
+  const { name, message } = describeThrown(e);
+  // Only names of real Errors pick the Python exception type; anything else is a ToolError.
+  return { name: isError(e) ? name : 'ToolError', message };
+}
+
+function isError(e: unknown): boolean {
+  try {
+    return e instanceof Error;
+  } catch {
+    return false; // a Proxy whose getPrototypeOf trap throws
+  }
+}
+
+/**
+ * The box's tools and the calls they are running: starts handlers for the
+ * guest's requests, and answers synchronous calls (`call_tool`).
+ *
+ * @example
+ * ```ts
+ * const tools = new ToolRunner()
+ * tools.define([{ name: 'add', handler: ({ a, b }) => Number(a) + Number(b) }])
+ * const settled = tools.start({ id: 1, tool: 'add', args: { a: 1, b: 2 } })
+ * ```
+ */
+export class ToolRunner {
+  private readonly tools = new Map<string, EngineTool>();
+  /** Tool calls started synchronously whose handler returned a Promise. */
+  private readonly early = new Map<number, Promise<Settled>>();
+  private nextEarlyId = -1;
+
+  /** Adds or replaces tools (the guest has accepted their specs). */
+  define(tools: EngineTool[]): void {
+    for (const tool of tools) this.tools.set(tool.name, tool);
+  }
+
+  /** The specs of every tool, for defining them again in a restored guest. */
+  specs(): object[] {
+    return [...this.tools.values()].map(guestToolSpec);
+  }
+
+  /** Runs a tool handler and turns whatever it does into a settled result. */
+  start(req: ToolRequest): Promise<Settled> | Settled {
+    const kept = this.takeUndelivered(req);
+    if (kept) return kept;
+    const tool = this.tools.get(req.tool);
+    if (!tool) return settleError(req.id, Object.assign(new Error(`unknown tool ${req.tool}`), { name: 'ToolError' }));
+    let out: unknown;
+    try {
+      out = tool.handler(req.args);
+    } catch (e) {
+      return settleError(req.id, e);
+    }
+    if (isThenable(out)) {
+      let pending: Promise<unknown>;
+      try {
+        pending = Promise.resolve(out);
+      } catch (e) {
+        return settleError(req.id, e);
+      }
+      return pending.then(
+        (value) => settleValue(req.id, value, req.tool),
+        (e: unknown) => settleError(req.id, e),
+      );
+    }
+    return settleValue(req.id, out, req.tool);
+  }
+
+  /**
+   * The `call_tool` import: a tool called without `await` from Python.
+   * `put` copies the answer into guest memory and returns its pointer.
+   */
+  callSync(requestJson: string, put: (json: string) => number): number {
+    const req = JSON.parse(requestJson) as { tool: string; args: Record<string, unknown> };
+    const id = this.nextEarlyId--;
+    const started = this.start({ id, tool: req.tool, args: req.args });
+    if (started instanceof Promise) {
+      // The handler went async after all: keep its promise and let Python await it.
+      this.early.set(id, started);
+      return put(`{"pending":${id}}`);
+    }
+    const ptr = put(started.json);
+    if (ptr !== 0) return ptr;
+    // The result does not fit in the guest's memory budget. The handler has run: never run it
+    // again, answer with a MemoryError instead (small enough to fit where the result did not).
+    const tooBig = put(
+      `{"ok":false,"error":${JSON.stringify({
+        name: 'MemoryError',
+        message: `the result of tool ${req.tool} (${(started.json.length / 1e6).toFixed(1)} MB of JSON) does not fit in the box's memory limit`,
+      })}}`,
+    );
+    if (tooBig !== 0) return tooBig;
+    // Not even that fits: the guest falls back to requesting the call asynchronously; hand it
+    // this settled result then instead of calling the handler a second time.
+    this.undelivered = { key: callKey(req.tool, req.args), settled: started };
+    return 0;
+  }
+
+  /** A settled synchronous call whose answer could not be handed over, by its call key. */
+  private undelivered: { key: string; settled: Settled } | null = null;
+
+  /** The result kept for a call that already ran (see {@link callSync}), re-addressed to `id`. */
+  private takeUndelivered(req: ToolRequest): Settled | null {
+    const kept = this.undelivered;
+    if (!kept || kept.key !== callKey(req.tool, req.args)) return null;
+    this.undelivered = null;
+    const json = kept.settled.json.replace(/^\{"id":-?\d+,/, `{"id":${req.id},`);
+    return { id: req.id, json };
+  }
+
+  /** Hands the promises of synchronous calls that went async to the exec that awaits them. */
+  takeEarly(into: ToolWaits): void {
+    for (const [id, p] of this.early) {
+      this.early.delete(id);
+      into.add(id, p);
+    }
+  }
+}
+
+/** Identifies a call by its tool and arguments. */
+function callKey(tool: string, args: unknown): string {
+  return `${tool}\u0000${JSON.stringify(args)}`;
 }
 
 /**
@@ -72,7 +209,7 @@ export class ToolWaits {
       const ms = options.wallTimeoutMs;
       this.wallTimer = setTimeout(
         () => this.fail(new WallTimeLimitError(`the exec ran past its wall-clock limit of ${ms} ms`)),
-        Math.max(0, started + ms - now()),
+        Math.min(Math.max(0, started + ms - now()), MAX_TIMER_MS),
       );
     }
     options.signal?.addEventListener('abort', this.onAbort, { once: true });
@@ -87,8 +224,14 @@ export class ToolWaits {
   add(id: number, started: Promise<Settled> | Settled): void {
     if (this.pending.has(id)) return;
     this.pending.add(id);
-    if (started instanceof Promise) void started.then((s) => this.settle(s));
-    else this.settle(started);
+    if (started instanceof Promise) {
+      void started.then(
+        (s) => this.settle(s),
+        (e: unknown) => this.settle(settleError(id, e)),
+      );
+    } else {
+      this.settle(started);
+    }
   }
 
   private settle(s: Settled): void {
@@ -103,7 +246,7 @@ export class ToolWaits {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await new Promise<void>((resolve) => {
         this.wake = resolve;
-        if (wakeAfterMs !== undefined) timer = setTimeout(resolve, wakeAfterMs);
+        if (wakeAfterMs !== undefined) timer = setTimeout(resolve, Math.min(wakeAfterMs, MAX_TIMER_MS));
       });
       this.wake = null;
       if (timer !== undefined) clearTimeout(timer);

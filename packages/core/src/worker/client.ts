@@ -1,20 +1,23 @@
 /**
  * The facade's side of a worker transport: an {@link EngineHost} that
- * forwards every call to a {@link RemoteEngine} over Comlink. It also makes
+ * forwards every call to a {@link RemoteEngine} in a worker (Comlink for
+ * control calls, the fast port for execs, see protocol.ts). It also makes
  * sure nothing hangs: when the worker dies or the host closes, every
- * pending call rejects.
+ * pending call rejects; and its {@link Watchdog} replaces a worker stuck in
+ * code that cannot be stopped from inside.
  */
+import type { EngineHost } from '../api/host.js';
+import type { FileInfo } from '../api/types.js';
 import * as Comlink from '../comlink.js';
-import type { EngineExecOptions, EngineTool, ExecResult, GuestAssets } from '../engine/engine.js';
-import { nextTurn, validateTool } from '../engine/tools.js';
-import { BoxClosedError, GuestCrashError } from '../errors.js';
-import type { EngineHost } from '../host.js';
+import { EXEC_SLOTS, ExecSignals, type BusyState } from '../engine/signals.js';
+import { nextTurn, toolErrorFields } from '../engine/tools.js';
+import type { EncodedValue, EngineExecOptions, EngineTool, ExecResult, GuestAssets, ResetInfo } from '../engine/types.js';
+import { AbortedError, BoxClosedError, ContextDisposedError, GuestCrashError, type CrashReason } from '../errors.js';
 import { toJson } from '../json.js';
-import type { FileInfo } from '../types.js';
+import { PendingCalls } from '../pending.js';
 import {
   installErrorTransfer,
   reviveError,
-  toWire,
   type RemoteEngineApi,
   type RemoteInitOptions,
   type ToolCallOutcome,
@@ -22,8 +25,18 @@ import {
   type ToFacade,
   type ToWorker,
 } from './protocol.js';
+import { Watchdog } from './watchdog.js';
 
-/** A started worker, whatever its kind (Web Worker, worker_threads). */
+/**
+ * A started worker, whatever its kind (Web Worker, worker_threads).
+ *
+ * @example
+ * ```ts
+ * const worker = new Worker(url, { type: 'module' })
+ * const handle: WorkerHandle = { endpoint: worker, terminate: () => worker.terminate(),
+ *   onDeath: (cb) => worker.addEventListener('error', (e) => cb(new Error(e.message))) }
+ * ```
+ */
 export interface WorkerHandle {
   /** The Comlink endpoint of the worker. */
   endpoint: Comlink.Endpoint;
@@ -39,44 +52,56 @@ export interface WorkerHandle {
 
 installErrorTransfer();
 
-/** How much longer than its time limit an exec may keep the worker busy before a hard stop. */
-const HARD_STOP_GRACE_MS = 2000;
-/** How long an interrupted exec may keep the worker busy before a hard stop (no SharedArrayBuffer). */
-const INTERRUPT_GRACE_MS = 500;
+/** An exec sent on the fast port, until its result arrives. */
+interface PendingExec {
+  resolve: (r: ExecResult) => void;
+  reject: (e: Error) => void;
+  onStdout?: ((t: string) => void) | undefined;
+  onStderr?: ((t: string) => void) | undefined;
+}
 
 /**
  * An {@link EngineHost} whose engine runs in a worker.
  *
- * When code cannot be stopped from inside (a long builtin, or an interrupt
- * on a page without SharedArrayBuffer), a watchdog stops the worker hard
- * and starts a fresh one from the boot image: the box stays usable, its
- * tools and initial files come back, and its contexts are gone (their
- * handles reject with `ContextDisposedError`).
+ * When code cannot be stopped from inside (a long builtin, or an abort on a
+ * page without SharedArrayBuffer), the watchdog stops the worker hard and
+ * starts a fresh one from the boot image: the box stays usable, its tools
+ * and initial files come back, and its contexts are gone (the error says
+ * why and how many; their handles reject with `ContextDisposedError`).
+ *
+ * @example
+ * ```ts
+ * const host = await WorkerHost.start(spawnWorker, assets, toEngineOptions(options))
+ * ```
  */
 export class WorkerHost implements EngineHost {
   private worker!: WorkerHandle;
   private proxy!: Comlink.Remote<RemoteEngineApi>;
   private remote!: Comlink.Remote<RemoteEngineApi>;
+  private port: MessagePort | undefined;
   private ready: Promise<void> = Promise.resolve();
   private readonly handlers = new Map<string, EngineTool['handler']>();
   private readonly toolSpecs = new Map<string, Omit<EngineTool, 'handler'>>();
-  private readonly pending = new Set<(e: Error) => void>();
-  private readonly resetListeners: (() => void)[] = [];
-  private nextExecId = 1;
+  private readonly pending = new PendingCalls({ onBusy: () => this.worker.ref?.(), onIdle: () => this.worker.unref?.() });
+  private readonly resetListeners: ((info: ResetInfo) => void)[] = [];
   private dead: Error | null = null;
-  /** Watchdog state: running execs (id → time limit), tool calls in progress, the last sign of life. */
-  private readonly running = new Map<number, number>();
+  /** Execs sent on the fast port, by id. Ids are never reused, and concurrent ones have distinct signal slots. */
+  private readonly execs = new Map<number, PendingExec>();
+  private nextExecId = 1;
+  /** The current worker's shared block (none without SharedArrayBuffer). */
+  private signals: ExecSignals | undefined;
+  /** What the worker's messages say it is doing, when there is no shared block. */
+  private reported: BusyState = { execId: 0, seq: 0, budgetMs: 0 };
+  private readonly watchdog = new Watchdog(
+    () => this.signals?.busy() ?? this.reported,
+    (reason, why) => void this.hardStop(reason, why),
+  );
+  /** Bumped when the worker's guest is replaced (a hard stop, or a trap inside the worker). */
+  private generation = 0;
+  /** Contexts alive in the current guest, to say how many a restart lost. */
+  private liveContexts = 0;
   private toolsInFlight = 0;
-  private lastSignal = 0;
-  private interruptedAt = 0;
-  private watchdog: ReturnType<typeof setInterval> | undefined;
-
-  /**
-   * Set to stop a CPU-bound exec from this thread. Needs SharedArrayBuffer
-   * (always in Node; in browsers only on cross-origin isolated pages).
-   */
-  private readonly interruptFlag: Int32Array | undefined =
-    typeof SharedArrayBuffer === 'function' ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+  private outcomes: ToolCallOutcome[] = [];
 
   private constructor(
     private readonly spawn: () => WorkerHandle,
@@ -101,11 +126,19 @@ export class WorkerHost implements EngineHost {
     this.worker = worker;
     this.proxy = Comlink.wrap<RemoteEngineApi>(worker.endpoint);
     this.remote = methodsOf(this.proxy);
+    this.signals = ExecSignals.create();
+    this.reported = { execId: 0, seq: 0, budgetMs: 0 };
     worker.onDeath((e) => {
-      if (this.worker === worker) this.fail(new GuestCrashError(`the PyBox worker died: ${e.message}`));
+      if (this.worker !== worker) return;
+      this.fail(
+        new GuestCrashError(`the PyBox worker died (${e.message}): the box is closed, create a new one`, {
+          reason: 'worker-died',
+          contextsLost: this.liveContexts,
+        }),
+      );
     });
     const booting = this.guard(async () => {
-      await this.remote.init(this.assets, { ...this.options, interruptFlag: this.interruptFlag });
+      await this.remote.init(this.assets, { ...this.options, execSignals: this.signals?.words });
       await this.connect();
       if (this.toolSpecs.size) await this.remote.defineTools([...this.toolSpecs.values()]);
     }).catch((e: unknown) => {
@@ -117,106 +150,68 @@ export class WorkerHost implements EngineHost {
     return booting;
   }
 
-  /** Calls `listener` after a hard stop replaced the worker (its contexts are gone). */
-  onReset(listener: () => void): void {
+  /** Calls `listener` after the worker's guest was replaced (its contexts are gone). */
+  onReset(listener: (info: ResetInfo) => void): void {
     this.resetListeners.push(listener);
   }
 
   private fail(error: Error): void {
     if (this.dead) return;
     this.dead = error;
-    for (const reject of this.pending) reject(error);
-    this.pending.clear();
-    this.stopWatchdog();
+    this.pending.rejectAll(error);
+    this.execs.clear();
+    this.watchdog.stop();
     this.worker?.unref?.();
   }
 
   /** Runs a remote call that rejects if the worker dies, is replaced, or the host closes first. */
   private guard<T>(fn: () => Promise<T>): Promise<T> {
     if (this.dead) return Promise.reject(this.dead);
-    return new Promise<T>((resolve, reject) => {
-      if (this.pending.size === 0) this.worker.ref?.();
-      this.pending.add(reject);
-      const settle = () => {
-        this.pending.delete(reject);
-        if (this.pending.size === 0) this.worker.unref?.();
-      };
-      fn().then(
-        (v) => {
-          settle();
-          resolve(v);
-        },
-        (e: unknown) => {
-          settle();
-          reject(e);
-        },
-      );
-    });
+    return this.pending.track(fn);
   }
 
-  /** `guard` for calls that need a booted worker (they wait out a restart). */
-  private call<T>(fn: (remote: Comlink.Remote<RemoteEngineApi>) => Promise<T>): Promise<T> {
-    return this.ready.then(() => this.guard(() => fn(this.remote)));
+  /**
+   * `guard` for calls that need a booted worker (they wait out a restart).
+   * A call about a context of an older guest rejects instead of reaching the new one.
+   */
+  private call<T>(fn: (remote: Comlink.Remote<RemoteEngineApi>) => Promise<T>, aboutContext = false): Promise<T> {
+    const generation = this.generation;
+    return this.ready.then(() =>
+      this.guard(() => {
+        if (aboutContext && generation !== this.generation) return Promise.reject(this.lostContext());
+        this.watchdog.callStarted();
+        return fn(this.remote).finally(() => this.watchdog.callEnded());
+      }),
+    );
   }
 
-  // ---- watchdog ----------------------------------------------------------
-
-  private alive(): void {
-    this.lastSignal = performance.now();
+  private lostContext(): ContextDisposedError {
+    return new ContextDisposedError('this context was lost when the box restarted its worker: create a new one with box.createContext()');
   }
 
-  private startWatchdog(): void {
-    if (this.watchdog !== undefined) return;
-    this.watchdog = setInterval(() => this.checkWatchdog(), 100);
-    (this.watchdog as { unref?: () => void }).unref?.();
-  }
-
-  private stopWatchdog(): void {
-    clearInterval(this.watchdog);
-    this.watchdog = undefined;
-  }
-
-  private checkWatchdog(): void {
-    if (this.running.size === 0) return this.stopWatchdog();
-    if (this.toolsInFlight > 0) return; // the worker is waiting on us, not busy
-    const busy = performance.now() - this.lastSignal;
-    const limit = Math.max(...this.running.values());
-    if (busy > limit + HARD_STOP_GRACE_MS) {
-      void this.hardStop(`the exec kept running ${Math.round(busy)} ms, past its time limit, inside code that cannot be interrupted`);
-    } else if (this.interruptedAt && performance.now() - this.interruptedAt > INTERRUPT_GRACE_MS) {
-      void this.hardStop('the exec was interrupted while running code that does not check for interrupts');
-    }
+  /** The guest was replaced: contexts are gone, the facade must learn it. */
+  private guestReplaced(info: ResetInfo): void {
+    this.generation++;
+    this.liveContexts = 0;
+    for (const listener of this.resetListeners) listener(info);
   }
 
   /** Replaces a worker that cannot be stopped from inside with a fresh one. */
-  private async hardStop(reason: string): Promise<void> {
+  private async hardStop(reason: CrashReason, why: string): Promise<void> {
     if (this.dead) return;
+    const info: ResetInfo = { reason, contextsLost: this.liveContexts };
     this.worker.terminate();
     this.proxy[Comlink.releaseProxy]();
     const error = new GuestCrashError(
-      `${reason}. The worker was stopped and restarted: tools and the box's initial files are kept, contexts are gone`,
+      `${why}. The worker was stopped and restarted: tools and the box's initial files are kept, ` +
+        `${info.contextsLost} context(s) were lost (their handles reject with ContextDisposedError)`,
+      info,
     );
-    for (const reject of this.pending) reject(error);
-    this.pending.clear();
+    this.pending.rejectAll(error);
     this.execs.clear();
-    this.running.clear();
-    this.toolsInFlight = 0;
-    this.interruptedAt = 0;
-    this.stopWatchdog();
-    for (const listener of this.resetListeners) listener();
+    this.watchdog.reset();
+    this.guestReplaced(info);
     await this.boot().catch(() => undefined);
-  }
-
-  /** Runs a tool handler for the worker; results cross as JSON. */
-  private async callTool(name: string, args: Record<string, unknown>): Promise<unknown> {
-    const handler = this.handlers.get(name);
-    if (!handler) throw Object.assign(new Error(`unknown tool ${name}`), { name: 'ToolError' });
-    const value = await handler(args);
-    try {
-      return JSON.parse(toJson(value === undefined ? null : value, `the result of tool ${name}`));
-    } catch (e) {
-      throw Object.assign(new Error((e as Error).message), { name: 'TypeError' });
-    }
   }
 
   /** Opens the fast channel to the current worker (see FastPort in protocol.ts). */
@@ -230,18 +225,31 @@ export class WorkerHost implements EngineHost {
     await this.remote.connect(Comlink.transfer(channel.port2, [channel.port2]));
   }
 
-  private port: MessagePort | undefined;
-
   private receive(message: ToFacade, port: MessagePort): void {
-    this.alive();
-    if (message.t === 'calls') {
-      this.runTools(message.calls, port);
-      return;
+    if (port !== this.port) return; // from a worker that was replaced
+    switch (message.t) {
+      case 'calls':
+        return this.runTools(message.calls, port);
+      case 'busy':
+        this.reported = { execId: message.id, seq: this.reported.seq + 1, budgetMs: message.budgetMs };
+        return;
+      case 'idle':
+        this.reported = { execId: 0, seq: this.reported.seq, budgetMs: 0 };
+        return;
+      case 'reset':
+        return this.guestReplaced(message.info);
     }
     const exec = this.execs.get(message.id);
     if (!exec) return;
     if (message.t === 'out') {
-      (message.stream === 'stdout' ? exec.onStdout : exec.onStderr)?.(message.text);
+      const callback = message.stream === 'stdout' ? exec.onStdout : exec.onStderr;
+      try {
+        callback?.(message.text);
+      } catch {
+        // The facade's callbacks never throw (it reports the error itself); a raw one must not
+        // break this handler: stop its exec instead.
+        this.abortExec(message.id);
+      }
       return;
     }
     this.execs.delete(message.id);
@@ -249,11 +257,19 @@ export class WorkerHost implements EngineHost {
     else exec.reject(reviveError(message.error));
   }
 
-  /** Execs sent on the fast port, by id, until their result arrives. */
-  private readonly execs = new Map<
-    number,
-    { resolve: (r: ExecResult) => void; reject: (e: Error) => void; onStdout?: (t: string) => void; onStderr?: (t: string) => void }
-  >();
+  /** Runs a tool handler for the worker; results cross as JSON. */
+  private async callTool(name: string, args: Record<string, unknown>): Promise<unknown> {
+    const handler = this.handlers.get(name);
+    if (!handler) throw Object.assign(new Error(`unknown tool ${name}`), { name: 'ToolError' });
+    const value = await handler(args);
+    let json: string;
+    try {
+      json = toJson(value === undefined ? null : value, `the result of tool ${name}`);
+    } catch (e) {
+      throw Object.assign(new Error((e as Error).message), { name: 'TypeError' });
+    }
+    return JSON.parse(json);
+  }
 
   /** Runs a batch of tool calls concurrently; outcomes go back in batches as they settle. */
   private runTools(calls: ToolCallRequest[], port: MessagePort): void {
@@ -262,11 +278,11 @@ export class WorkerHost implements EngineHost {
       this.callTool(call.name, call.args)
         .then(
           (value): ToolCallOutcome => ({ id: call.id, ok: true, value }),
-          (e: unknown): ToolCallOutcome => ({ id: call.id, ok: false, error: toWire(e) }),
+          // Whatever the handler threw (null-prototype objects, Proxies, throwing getters...).
+          (e: unknown): ToolCallOutcome => ({ id: call.id, ok: false, error: toolErrorFields(e) }),
         )
         .then((outcome) => {
           this.toolsInFlight = Math.max(0, this.toolsInFlight - 1);
-          this.alive(); // the worker runs again from here
           if (port !== this.port) return; // the worker was replaced meanwhile
           this.outcomes.push(outcome);
           if (this.outcomes.length === 1) {
@@ -283,10 +299,7 @@ export class WorkerHost implements EngineHost {
     }
   }
 
-  private outcomes: ToolCallOutcome[] = [];
-
   async defineTools(tools: EngineTool[]): Promise<void> {
-    for (const tool of tools) validateTool(tool); // the same typed errors as in-thread
     const specs = tools.map(({ handler: _handler, ...spec }) => spec);
     await this.call((remote) => remote.defineTools(specs));
     for (const tool of tools) {
@@ -296,39 +309,52 @@ export class WorkerHost implements EngineHost {
     }
   }
 
-  createContext(parent?: number): Promise<number> {
-    return this.call((remote) => remote.createContext(parent));
+  async createContext(parent?: number): Promise<number> {
+    const generation = this.generation;
+    const id = await this.call((remote) => remote.createContext(parent), parent !== undefined);
+    if (generation === this.generation) this.liveContexts++;
+    return id;
   }
-  deleteContext(ctx: number): Promise<void> {
-    return this.call((remote) => remote.deleteContext(ctx));
+
+  async deleteContext(ctx: number): Promise<void> {
+    await this.call((remote) => remote.deleteContext(ctx), true);
+    this.liveContexts = Math.max(0, this.liveContexts - 1);
+  }
+
+  /** An exec id whose signal slot no running exec uses. */
+  private newExecId(): number {
+    for (;;) {
+      const id = this.nextExecId++;
+      let taken = false;
+      for (const other of this.execs.keys()) if (other % EXEC_SLOTS === id % EXEC_SLOTS) taken = true;
+      if (!taken) return id;
+    }
   }
 
   async exec(ctx: number, code: string, options: EngineExecOptions): Promise<ExecResult> {
-    const execId = this.nextExecId++;
     const { onStdout, onStderr, signal } = options;
-    const onAbort = () => {
-      this.requestStop();
-      void this.remote.abort(execId).catch(() => undefined);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) throw new AbortedError('the exec was aborted before it started');
+    const generation = this.generation;
     await this.ready;
-    this.running.set(execId, options.timeoutMs ?? 0);
-    this.alive();
-    this.startWatchdog();
+    if (generation !== this.generation) throw this.lostContext();
+    const id = this.newExecId();
+    const signals = this.signals;
+    const onAbort = () => this.abortExec(id);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.watchdog.execStarted(id);
     try {
       return await this.guard(
         () =>
           new Promise<ExecResult>((resolve, reject) => {
             const port = this.port;
-            if (!port) return reject(new GuestCrashError('the PyBox worker is not connected'));
-            this.execs.set(execId, { resolve, reject, onStdout, onStderr });
+            if (!port) return reject(new GuestCrashError('the PyBox worker is not connected', { reason: 'worker-died' }));
+            this.execs.set(id, { resolve, reject, onStdout, onStderr });
             const request: ToWorker = {
               t: 'exec',
-              id: execId,
+              id,
               ctx,
               code,
               options: {
-                execId,
                 timeoutMs: options.timeoutMs,
                 wallTimeoutMs: options.wallTimeoutMs,
                 memoryBytes: options.memoryBytes,
@@ -338,36 +364,40 @@ export class WorkerHost implements EngineHost {
               stderr: onStderr !== undefined,
             };
             port.postMessage(request);
+            if (signal?.aborted) this.abortExec(id);
           }),
       );
     } finally {
-      this.execs.delete(execId);
+      this.execs.delete(id);
       signal?.removeEventListener('abort', onAbort);
-      this.running.delete(execId);
-      if (this.running.size === 0) this.interruptedAt = 0;
-      this.alive();
+      this.watchdog.execEnded(id);
+      if (this.signals === signals) signals?.clear(id);
     }
   }
 
-  /** Asks running code to stop: through the shared flag when there is one, else by the watchdog. */
-  private requestStop(): void {
-    if (this.interruptFlag) Atomics.store(this.interruptFlag, 0, 1); // reaches CPU-bound code too
-    else if (this.running.size > 0) this.interruptedAt = performance.now();
+  /**
+   * Stops exec `id` and no other: through the shared block (it reaches CPU-bound code and
+   * `time.sleep` within a millisecond), and by a message (it reaches a waiting exec, and one
+   * on a page without SharedArrayBuffer, where the watchdog stops code that does not yield).
+   */
+  private abortExec(id: number): void {
+    if (!this.execs.has(id)) return;
+    this.signals?.abort(id);
+    this.port?.postMessage({ t: 'abort', id } satisfies ToWorker);
+    this.watchdog.execAborted(id);
   }
 
-  set(ctx: number, name: string, value: unknown): Promise<void> {
-    // Validate here: values that cannot be JSON must fail with the same typed error as in-thread.
-    if (!(value instanceof Uint8Array)) toJson(value, `the value of ${name}`);
-    return this.call((remote) => remote.set(ctx, name, value));
+  set(ctx: number, name: string, value: EncodedValue): Promise<void> {
+    return this.call((remote) => remote.set(ctx, name, value), true);
   }
   get(ctx: number, name: string): Promise<unknown> {
-    return this.call((remote) => remote.get(ctx, name));
+    return this.call((remote) => remote.get(ctx, name), true);
   }
   protect(ctx: number, name: string): Promise<void> {
-    return this.call((remote) => remote.protect(ctx, name));
+    return this.call((remote) => remote.protect(ctx, name), true);
   }
   names(ctx: number): Promise<string[]> {
-    return this.call((remote) => remote.names(ctx));
+    return this.call((remote) => remote.names(ctx), true);
   }
   writeFile(path: string, data: Uint8Array | string): Promise<void> {
     return this.call((remote) => remote.writeFile(path, data));
@@ -388,11 +418,6 @@ export class WorkerHost implements EngineHost {
     return this.call((remote) => remote.stat(path));
   }
 
-  interrupt(): void {
-    this.requestStop();
-    void this.remote.abortAll().catch(() => undefined);
-  }
-
   async close(): Promise<void> {
     this.fail(new BoxClosedError());
     this.port?.close();
@@ -402,7 +427,7 @@ export class WorkerHost implements EngineHost {
 }
 
 const REMOTE_METHODS = [
-  'init', 'connect', 'defineTools', 'createContext', 'deleteContext', 'abort', 'abortAll',
+  'init', 'connect', 'defineTools', 'createContext', 'deleteContext',
   'set', 'get', 'protect', 'names', 'writeFile', 'readFile', 'readdir', 'mkdir', 'rm', 'stat',
 ] as const satisfies readonly (keyof RemoteEngineApi)[];
 

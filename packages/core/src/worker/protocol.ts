@@ -1,12 +1,30 @@
 /**
- * The wire protocol between a facade and an engine in a worker: the remote
- * API's shape, and how errors cross (typed, with their Python details).
+ * The wire protocol between a facade (client.ts) and an engine in a worker
+ * (remote.ts), for Web Workers and worker_threads alike. Two channels:
+ *
+ * - **Comlink** is the control channel: `init`, `connect`, tool definitions,
+ *   contexts, values (`set`/`get`/`protect`/`names`) and the filesystem.
+ *   These are request/response calls, and Comlink gives them typed proxies
+ *   and error transfer ({@link installErrorTransfer}) for free.
+ * - **The fast port** ({@link FastPort}), a MessagePort of its own, carries
+ *   the hot path: execs, their aborts, their streamed output and their tool
+ *   calls, one way each, with no replies and no per-call listeners (Comlink
+ *   adds both and makes many concurrent calls quadratic; measured in
+ *   bench/). Messages in one direction keep their order, so an exec's output
+ *   always arrives before its result and its abort never before the exec.
+ *   The worker also reports on it when guest code starts and stops running
+ *   (`busy`/`idle`, for the watchdog) where no SharedArrayBuffer carries that,
+ *   and when a trap made its engine restore the guest (`reset`).
+ * - **The shared block** (engine/signals.ts), where SharedArrayBuffer exists:
+ *   the watchdog reads there which exec runs guest code, and an abort reaches
+ *   CPU-bound code and `time.sleep` of exactly its exec.
+ *
  * Imported by both ends, so both register the same transfer handler.
  */
 import * as Comlink from '../comlink.js';
-import { errorClasses, PyBoxError, PythonError } from '../errors.js';
-import type { EngineOptions, EngineTool, ExecResult, GuestAssets } from '../engine/engine.js';
-import type { FileInfo } from '../types.js';
+import type { FileInfo } from '../api/types.js';
+import { CRASH_REASONS, describeThrown, errorClasses, GuestCrashError, PythonError, type CrashReason } from '../errors.js';
+import type { EncodedValue, EngineOptions, EngineTool, ExecResult, GuestAssets, ResetInfo } from '../engine/types.js';
 
 /** A tool definition as it crosses: no handler, the worker calls back by name. */
 export type RemoteToolSpec = Omit<EngineTool, 'handler'>;
@@ -21,18 +39,13 @@ export interface ToolCallRequest {
 /** The outcome of a tool call crossing back to the worker. */
 export type ToolCallOutcome = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: WireError };
 
-/**
- * The hot path does not go through Comlink: execs, their output and tool
- * calls travel on one MessagePort of their own, one way each, with no
- * replies and no per-call listeners (Comlink adds both, and makes many
- * concurrent calls quadratic). Messages in one direction keep their order,
- * so an exec's output always arrives before its result.
- */
+/** The hot-path channel (see the module comment): execs, output and tool calls. */
 export type FastPort = MessagePort;
 
 /** Facade → worker on the {@link FastPort}. */
 export type ToWorker =
   | { t: 'exec'; id: number; ctx: number; code: string; options: RemoteExecOptions; stdout: boolean; stderr: boolean }
+  | { t: 'abort'; id: number }
   | { t: 'outcomes'; outcomes: ToolCallOutcome[] };
 
 /** Worker → facade on the {@link FastPort}. */
@@ -40,22 +53,17 @@ export type ToFacade =
   | { t: 'out'; id: number; stream: 'stdout' | 'stderr'; text: string }
   | { t: 'done'; id: number; result: ExecResult }
   | { t: 'fail'; id: number; error: WireError }
-  | { t: 'calls'; calls: ToolCallRequest[] };
+  | { t: 'calls'; calls: ToolCallRequest[] }
+  | { t: 'busy'; id: number; budgetMs: number }
+  | { t: 'idle' }
+  | { t: 'reset'; info: ResetInfo };
 
-/** Exec options as they cross (the signal stays behind; abort() reaches the worker instead). */
+/** Exec options as they cross (the signal stays behind: an `abort` message, and the shared block, reach the worker instead). */
 export interface RemoteExecOptions {
   timeoutMs?: number;
   wallTimeoutMs?: number;
   memoryBytes?: number;
   filename?: string;
-  /** A token the facade can pass to `abort()`. */
-  execId: number;
-}
-
-/** Output callbacks of one exec, proxied back to the facade. */
-export interface RemoteOutput {
-  onStdout?: (text: string) => void;
-  onStderr?: (text: string) => void;
 }
 
 /**
@@ -63,7 +71,7 @@ export interface RemoteOutput {
  * live objects), so their serialisable specs do, and the worker's
  * `createMounts` (see {@link RemoteEngine}) turns them into mounts.
  */
-export interface RemoteInitOptions extends Omit<EngineOptions, 'mounts'> {
+export interface RemoteInitOptions extends Omit<EngineOptions, 'mounts' | 'activity'> {
   /** Specs for the worker's `createMounts`, e.g. `{ hostPath, guestPath, mode }` in `@pybox/node`. */
   mountSpecs?: unknown[];
 }
@@ -76,9 +84,7 @@ export interface RemoteEngineApi {
   defineTools(specs: RemoteToolSpec[]): void;
   createContext(parent?: number): number;
   deleteContext(ctx: number): void;
-  abort(execId: number): void;
-  abortAll(): void;
-  set(ctx: number, name: string, value: unknown): void;
+  set(ctx: number, name: string, value: EncodedValue): void;
   get(ctx: number, name: string): unknown;
   protect(ctx: number, name: string): void;
   names(ctx: number): string[];
@@ -97,11 +103,17 @@ export interface WireError {
   type?: string;
   pythonMessage?: string;
   traceback?: string;
+  reason?: CrashReason;
+  contextsLost?: number;
 }
 
 /** Rebuilds a typed error from its wire form. */
 export function reviveError(w: WireError): Error {
   if (w.name === 'PythonError') return new PythonError(w.type ?? 'Exception', w.pythonMessage ?? w.message, w.traceback ?? '');
+  if (w.name === 'GuestCrashError') {
+    const reason = w.reason !== undefined && CRASH_REASONS.includes(w.reason) ? w.reason : 'trap';
+    return new GuestCrashError(w.message, { reason, contextsLost: w.contextsLost ?? 0 });
+  }
   const Cls = (errorClasses as unknown as Record<string, new (m: string) => Error>)[w.name];
   if (Cls) return new Cls(w.message);
   const e = new Error(w.message);
@@ -109,16 +121,24 @@ export function reviveError(w: WireError): Error {
   return e;
 }
 
-/** The wire form of a thrown value, keeping its class name and Python details. */
+/** The wire form of a thrown value, keeping its class name and Python or crash details. Never throws. */
 export function toWire(e: unknown): WireError {
   if (e instanceof PythonError) {
     return { name: e.name, message: e.message, type: e.type, pythonMessage: e.pythonMessage, traceback: e.traceback };
   }
-  if (e instanceof Error) return { name: e.name, message: e.message };
-  return { name: 'Error', message: String(e) };
+  if (e instanceof GuestCrashError) return { name: e.name, message: e.message, reason: e.reason, contextsLost: e.contextsLost };
+  return describeThrown(e);
 }
 
-/** Makes thrown errors cross with their class and Python details (both ends call this). */
+/**
+ * Makes thrown errors cross Comlink with their class and Python details (both ends call this).
+ *
+ * @example
+ * ```ts
+ * installErrorTransfer()
+ * Comlink.expose(new RemoteEngine())
+ * ```
+ */
 export function installErrorTransfer(): void {
   const builtin = Comlink.transferHandlers.get('throw');
   if (!builtin || (builtin as { pybox?: boolean }).pybox) return;
@@ -132,5 +152,3 @@ export function installErrorTransfer(): void {
   };
   Comlink.transferHandlers.set('throw', handler as unknown as Comlink.TransferHandler<unknown, unknown>);
 }
-
-export { PyBoxError };

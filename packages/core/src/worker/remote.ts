@@ -3,11 +3,13 @@
  * {@link RemoteEngineApi}. Both the Web Worker and the worker_threads entry
  * expose an instance of this class; neither adds logic of its own.
  */
+import type { FileInfo } from '../api/types.js';
 import { Engine } from '../engine/engine.js';
-import type { GuestAssets } from '../engine/engine.js';
-import type { EngineMount } from '../engine/mounts.js';
-import { BoxClosedError, InvalidArgumentError } from '../errors.js';
-import type { FileInfo } from '../types.js';
+import type { EngineMount } from '../engine/mount-router.js';
+import { ExecSignals, type GuestActivity } from '../engine/signals.js';
+import type { EncodedValue, GuestAssets } from '../engine/types.js';
+import * as Comlink from '../comlink.js';
+import { AbortedError, BoxClosedError, InvalidArgumentError } from '../errors.js';
 import type {
   RemoteEngineApi,
   RemoteInitOptions,
@@ -20,7 +22,14 @@ import type {
 } from './protocol.js';
 import { reviveError, toWire } from './protocol.js';
 
-/** What a worker entry can add to the engine it serves. */
+/**
+ * What a worker entry can add to the engine it serves.
+ *
+ * @example
+ * ```ts
+ * Comlink.expose(new RemoteEngine({ createMounts: (specs) => specs.map(toMount) }), endpoint)
+ * ```
+ */
 export interface RemoteEngineOptions {
   /**
    * Builds the engine's mounts from the specs `init` receives as
@@ -29,7 +38,15 @@ export interface RemoteEngineOptions {
   createMounts?: (specs: unknown[]) => EngineMount[];
 }
 
-/** Serves one engine to one facade. */
+/**
+ * Serves one engine to one facade (the worker side of the protocol).
+ *
+ * @example
+ * ```ts
+ * installErrorTransfer()
+ * Comlink.expose(new RemoteEngine())
+ * ```
+ */
 export class RemoteEngine implements RemoteEngineApi {
   private engine: Engine | null = null;
   private readonly aborts = new Map<number, AbortController>();
@@ -50,14 +67,24 @@ export class RemoteEngine implements RemoteEngineApi {
       }
       mounts = this.options.createMounts(mountSpecs);
     }
-    this.engine = await Engine.create(assets, { ...engineOptions, mounts });
+    // The watchdog learns when guest code runs from the shared block, or from messages without one.
+    this.signals = options.execSignals ? new ExecSignals(options.execSignals) : undefined;
+    const activity: GuestActivity = this.signals ?? {
+      enter: (id, budgetMs) => this.post({ t: 'busy', id, budgetMs }),
+      leave: () => this.post({ t: 'idle' }),
+    };
+    this.engine = await Engine.create(assets, { ...engineOptions, mounts, activity });
+    this.engine.onReset((info) => this.post({ t: 'reset', info }));
   }
+
+  private signals: ExecSignals | undefined;
 
   connect(port: FastPort): void {
     this.port = port;
     port.onmessage = (event: MessageEvent<ToWorker>) => {
       const message = event.data;
       if (message.t === 'exec') void this.exec(message);
+      else if (message.t === 'abort') this.aborts.get(message.id)?.abort();
       else this.deliver(message.outcomes);
     };
     (port as { unref?: () => void }).unref?.(); // Node: an idle channel keeps nothing alive
@@ -115,9 +142,10 @@ export class RemoteEngine implements RemoteEngineApi {
   private async exec(request: Extract<ToWorker, { t: 'exec' }>): Promise<void> {
     const { id, ctx, code, options } = request;
     const abort = new AbortController();
-    this.aborts.set(options.execId, abort);
+    this.aborts.set(id, abort);
     const relay = new OutputRelay((stream, text) => this.post({ t: 'out', id, stream, text }));
     try {
+      if (this.signals?.isAborted(id)) throw new AbortedError('the exec was aborted before it started');
       const result = await this.e.exec(ctx, code, {
         timeoutMs: options.timeoutMs,
         wallTimeoutMs: options.wallTimeoutMs,
@@ -126,6 +154,7 @@ export class RemoteEngine implements RemoteEngineApi {
         onStdout: request.stdout ? (t) => relay.write('stdout', t) : undefined,
         onStderr: request.stderr ? (t) => relay.write('stderr', t) : undefined,
         signal: abort.signal,
+        execId: id,
       });
       relay.close(); // the same port: every chunk arrives before the result
       this.post({ t: 'done', id, result });
@@ -133,20 +162,12 @@ export class RemoteEngine implements RemoteEngineApi {
       relay.close();
       this.post({ t: 'fail', id, error: toWire(e) });
     } finally {
-      this.aborts.delete(options.execId);
+      this.aborts.delete(id);
     }
   }
 
-  abort(execId: number): void {
-    this.aborts.get(execId)?.abort();
-  }
-
-  abortAll(): void {
-    for (const a of this.aborts.values()) a.abort();
-  }
-
-  set(ctx: number, name: string, value: unknown): void {
-    this.e.set(ctx, name, value);
+  set(ctx: number, name: string, value: EncodedValue): void {
+    this.e.setEncoded(ctx, name, value);
   }
   get(ctx: number, name: string): unknown {
     return this.e.get(ctx, name);
@@ -160,8 +181,10 @@ export class RemoteEngine implements RemoteEngineApi {
   writeFile(path: string, data: Uint8Array | string): void {
     this.e.fs.writeFile(path, data);
   }
+  /** The file's bytes are moved to the facade, not copied: a read costs the file's size once. */
   readFile(path: string): Uint8Array {
-    return this.e.fs.readFile(path);
+    const bytes = this.e.fs.readFile(path);
+    return Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]);
   }
   readdir(path: string): string[] {
     return this.e.fs.readdir(path);
