@@ -32,6 +32,10 @@ def setup(zip_path):
     loop._make_self_pipe = lambda self: None
     loop._close_self_pipe = lambda self: None
     loop._write_to_self = lambda self: None
+    # PyBox refuses trace functions (an audit hook, which cannot tell None from a function);
+    # doctest and support.no_tracing only turn tracing off, which it always is here.
+    settrace = sys.settrace
+    sys.settrace = lambda func: None if func is None else settrace(func)
     # test_asyncio skips as a whole without sockets (support.requires_working_socket);
     # the modules we run need none, and the skip list names the tests that do.
     support.has_socket_support = True
