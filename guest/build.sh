@@ -536,6 +536,56 @@ PYEOF
   step_end "$(stat -c %s "$OUT/python$PYTAG.zip") bytes ($PYBOX_ZIP)"
 }
 
+# ---- step: tests (CPython's own regression tests, for `pnpm guest:test` only) ----------------
+# wasm/python313-tests.zip: the Lib/test modules test/cpython/run.mjs runs in the guest, the
+# helpers they import (found with modulefinder, plus the ones imported by name at run time)
+# and their data files, as .py sources (tracebacks and inspect need them). It is a test input
+# only: scripts/copy-assets.mjs ships pybox.wasm and python313.zip, so users never get it.
+TEST_ZIP_FILES=(
+  # shared helpers
+  test/__init__.py test/support/ test/typinganndata/ test/mapping_tests.py test/re_tests.py
+  test/string_tests.py test/datetimetester.py test/decimaltestdata/
+  test/certdata/ssl_cert.pem test/certdata/ssl_key.pem test/certdata/keycert3.pem
+  test/certdata/pycacert.pem
+  # the modules
+  test/test_operator.py test/test_gc.py test/test_json/ test/test_re.py test/test_asyncio/
+  test/test_dataclasses/ test/test_collections.py test/test_itertools.py test/test_functools.py
+  test/test_decimal.py test/test_datetime.py test/test_statistics.py test/test_csv.py
+  test/test_enum.py test/test_typing.py test/test_str.py test/test_unicodedata.py test/test_io.py
+  test/test_os.py
+)
+build_test_zip() {
+  step_begin tests
+  local out="$OUT/python$PYTAG-tests.zip"
+  (cd "$SRC_CROSS/Lib" && env -u PYTHONPATH -u PYTHONHOME "$BUILD_PY" -s -S - "$out" "${TEST_ZIP_FILES[@]}") <<'PYEOF'
+# Reproducible: sorted entries, fixed dates and attributes; __pycache__ left out.
+import os, sys, zipfile
+out, *wanted = sys.argv[1:]
+files = set()
+for w in wanted:
+    if w.endswith('/'):
+        for d, dirs, names in os.walk(w):
+            dirs[:] = [x for x in dirs if x != '__pycache__']
+            files.update(os.path.join(d, n) for n in names)
+    elif os.path.isfile(w):
+        files.add(w)
+    else:
+        sys.exit(f'TEST_ZIP_FILES: {w} is not in Lib/')
+tmp = out + '.tmp'
+with zipfile.ZipFile(tmp, 'w', compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+    for name in sorted(files):
+        zi = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+        zi.compress_type = zipfile.ZIP_DEFLATED
+        zi.create_system = 3
+        zi.external_attr = 0o100644 << 16
+        with open(name, 'rb') as f:
+            zf.writestr(zi, f.read())
+os.replace(tmp, out)
+print(len(files), os.path.getsize(out))
+PYEOF
+  step_end "$(stat -c %s "$out") bytes"
+}
+
 # ---- step: manifest --------------------------------------------------------------------------
 write_manifest() {
   step_begin manifest
@@ -622,6 +672,7 @@ else
 fi
 link_reactor
 build_zip
+build_test_zip
 write_manifest
 
 log "== timings"
