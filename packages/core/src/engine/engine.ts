@@ -11,7 +11,7 @@ import type { WASI } from '@bjorn3/browser_wasi_shim';
 import { ABI_VERSION, answerError, GuestAbi, type GuestAnswer, type GuestExports } from './abi.js';
 import { DEFAULT_MEMORY_BYTES, Executor } from './exec.js';
 import { VirtualFileSystem } from './fs.js';
-import { applyImage, encodeImage } from './image.js';
+import { applyImage, encodeImage, initialMemory } from './image.js';
 import { OutputRouter } from './output.js';
 import { TrapGuard } from './recovery.js';
 import { ExecSignals } from './signals.js';
@@ -319,7 +319,7 @@ export class Engine {
     if (this.contexts.size > 0 || this.executor.busy) {
       throw new InvalidArgumentError('a boot image must be taken from an engine with no contexts');
     }
-    return encodeImage(new Uint8Array(this.abi.exports.memory.buffer));
+    return encodeImage(new Uint8Array(this.abi.exports.memory.buffer), initialMemory(this.assets.module));
   }
 }
 
