@@ -1,4 +1,5 @@
 import { defineConfig } from 'vite';
+import { compressedAssets } from './scripts/vite-compressed.mjs';
 
 /**
  * Cross-origin isolation gives the page SharedArrayBuffer, which PyBox uses
@@ -13,6 +14,8 @@ const isolation = {
 /** The playground in demo/: `npm run demo` (dev) or `vite build` → dist-demo/. */
 export default defineConfig({
   root: 'demo',
+  // brotli/gzip from the dev and preview servers, <asset>.br/.gz beside the build's assets
+  plugins: [compressedAssets()],
   // Keep @pybox/core's `new URL('./wasm/...', import.meta.url)` references intact in dev mode.
   optimizeDeps: { exclude: ['@pybox/core'] },
   build: {
