@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { defineConfig } from 'vite';
+import { compressedAssets } from './scripts/vite-compressed.mjs';
 
 /**
  * The guest's file sizes, for the loading bar: a server that compresses on
@@ -37,6 +38,8 @@ export default defineConfig({
   root: 'demo',
   // Relative URLs: the built folder works from any path of any static server.
   base: './',
+  // brotli/gzip from the dev and preview servers, <asset>.br/.gz beside the build's assets
+  plugins: [compressedAssets()],
   // Keep @pybox/core's `new URL('./wasm/...', import.meta.url)` references intact in dev mode.
   optimizeDeps: { exclude: ['@pybox/core'] },
   build: {

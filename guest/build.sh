@@ -11,7 +11,9 @@
 # `node guest/check-manifest.mjs` fails for a wasm/ built with them):
 #   PYBOX_PYMALLOC=1|0        --with-pymalloc / --without-pymalloc          (default 1)
 #   PYBOX_BIGDIGITS=30|15     --enable-big-digits=N                         (default 30)
-#   PYBOX_ZIP=deflated|stored compression of wasm/python313.zip entries     (default deflated)
+#   PYBOX_ZIP=stored|deflated compression of wasm/python313.zip entries     (default stored:
+#                             HTTP compression then shrinks the whole archive, 2.7 MB brotli
+#                             against 4.2 MB deflated, and imports skip inflating)
 #   PYBOX_WASM_OPT=0|1        run `wasm-opt -O2` on the reactor (default 0: -13 % raw size
 #                             but the same gzip size and speed, and ~20 s per link)
 #   PYBOX_LTO=1|0             ThinLTO (default 1; 0 is for development: a ~1 s link instead of
@@ -24,14 +26,18 @@
 #   base     pristine .orig tree + Debian's security patches          -> .work/src-base
 #   native   native build python from src-base (configure + make)     -> .work/native/python
 #   zlib     zlib cross-built to wasm32-wasi (libz.a)                 -> .work/zlib
+#   extlibs  bzip2, liblzma (xz-utils) and SQLite (amalgamation) for wasm32-wasi, from
+#            Debian sources (PIN_SQLITE_*, PIN_XZ_*, PIN_BZIP2_*)    -> .work/extlibs
+#   tzdata   the IANA zones (Debian's tzdata source, PIN_TZDATA_*) compiled by zic
+#                                                                     -> .work/tzdata
 #   tree     src-base + guest/patches/*.patch (sorted, patch -p1); only files whose content
 #            changed are rewritten, so make rebuilds exactly what a patch touches
 #                                                                     -> .work/src-cross
 #   cross    CPython cross build (libpython3.13.a, libmpdec.a, libexpat.a, libHacl...)
 #                                                                     -> .work/cross-pm<P>-d<D>
 #   link     guest/src/*.c (-O2) + guest/src/link.flags + static libs -> reactor; wasm-strip
-#   zip      sourceless .pyc stdlib + the driver (guest/src/_pybox/) + _sysconfigdata
-#                                                                     -> wasm/python313.zip
+#   zip      sourceless .pyc stdlib + the driver (guest/src/_pybox/) + _sysconfigdata + the
+#            zones as PyPI's tzdata package lays them out           -> wasm/python313.zip
 #   manifest sha256s, inputsHash (guest/inputs-hash.mjs), versions, flags -> wasm/manifest.json
 #
 # Debian security patches applied (debian/patches/series of python3.13 3.13.5-2+deb13u5, the
@@ -48,7 +54,7 @@
 #   in the series are Debian packaging/layout changes and are not applied.
 #
 # Stdlib extension modules NOT built (configure, WASI): _ctypes, _ssl, _hashlib (hashlib still
-# has md5/sha1/sha2/sha3/blake2 from HACL*), _sqlite3, _bz2, _lzma, _uuid, _dbm/_gdbm,
+# has md5/sha1/sha2/sha3/blake2 from HACL*), _uuid, _dbm/_gdbm,
 # _curses/_curses_panel, _tkinter, readline, fcntl, mmap, termios, grp, pwd, resource,
 # syslog, _posixsubprocess, _multiprocessing, _posixshmem, _interp*, _testcapi & other test
 # modules. Everything else (the list in REQUIRED_MODULES below and more) is compiled into
@@ -65,21 +71,42 @@ PIN_ZLIB_SRC=zlib
 PIN_ZLIB_DEB=1:1.2.13.dfsg-1
 PIN_ZLIB_UPSTREAM=1.2.13.dfsg
 PIN_ZLIB_ORIG_SHA256=71feb7947e3c00ef125f83b79a4e529bde31171e5babe48b391f06758d1ab0a1
+# The libraries behind sqlite3, lzma and bz2, and zoneinfo's time-zone database (the step
+# `extlibs` builds the three for wasm32-wasi; `tzdata` compiles the zones with zic).
+PIN_SQLITE_SRC=sqlite3
+PIN_SQLITE_DEB=3.46.1-7+deb13u2
+PIN_SQLITE_UPSTREAM=3.46.1
+PIN_SQLITE_ORIG_SHA256=d0cdd2ece271b29e7ce18095745d892517ee26d0f270065b3a25c2e9eb11639c
+PIN_SQLITE_PATCHES_FROM=41-fix_a_bug_in_the_NOT_NULL-IS_NULL_optimization.patch
+PIN_XZ_SRC=xz-utils
+PIN_XZ_DEB=5.8.1-1+deb13u1
+PIN_XZ_UPSTREAM=5.8.1
+PIN_XZ_ORIG_SHA256=0b54f79df85912504de0b14aec7971e3f964491af1812d83447005807513cd9e
+PIN_BZIP2_SRC=bzip2
+PIN_BZIP2_DEB=1.0.8-6
+PIN_BZIP2_UPSTREAM=1.0.8
+PIN_BZIP2_ORIG_SHA256=ab5a03176ee106d3f0fa90e381da478ddae405918153cca248e682cd0c4a2269
+PIN_TZDATA_SRC=tzdata
+PIN_TZDATA_DEB=2026b-0+deb12u1
+PIN_TZDATA_UPSTREAM=2026b
+PIN_TZDATA_ORIG_SHA256=114543d9f19a6bfeb5bca43686aea173d38755a3db1f2eec112647ae92c6f544
 
 APT_PACKAGES=(build-essential zlib1g-dev xz-utils bzip2 patch dpkg-dev
-  clang-16 lld-16 llvm-16 wasi-libc libclang-rt-16-dev-wasm32 binaryen wabt)
+  clang-16 lld-16 llvm-16 wasi-libc libclang-rt-16-dev-wasm32 binaryen wabt
+  tcl8.6 libc-bin)   # tclsh makes SQLite's amalgamation; libc-bin has zic
 REQUIRED_MODULES=(_json _asyncio _decimal zlib pyexpat _md5 _sha1 _sha2 _sha3 _blake2
   unicodedata _zoneinfo _datetime _random _struct math cmath _bisect _heapq array select
   binascii _csv _statistics _contextvars _opcode _pickle itertools _collections _functools
   _io _sre _codecs _thread _weakref _abc _operator _signal time posix errno _stat
-  _string _tracemalloc _symtable _typing _locale _elementtree _queue _socket)
+  _string _tracemalloc _symtable _typing _locale _elementtree _queue _socket
+  _sqlite3 _bz2 _lzma)
 # Stdlib parts left out of the zip (paths relative to Lib/; a trailing / means a package).
-ZIP_EXCLUDE=(test/ idlelib/ tkinter/ turtledemo/ lib2to3/ ensurepip/ venv/ ctypes/ sqlite3/
-  curses/ dbm/ distutils/ pydoc_data/ __phello__/ unittest/test/ site-packages/)
+ZIP_EXCLUDE=(test/ idlelib/ tkinter/ turtledemo/ lib2to3/ ensurepip/ venv/ ctypes/
+  sqlite3/test/ curses/ dbm/ distutils/ pydoc_data/ __phello__/ unittest/test/ site-packages/)
 
 PYBOX_PYMALLOC=${PYBOX_PYMALLOC:-1}
 PYBOX_BIGDIGITS=${PYBOX_BIGDIGITS:-30}
-PYBOX_ZIP=${PYBOX_ZIP:-deflated}
+PYBOX_ZIP=${PYBOX_ZIP:-stored}
 PYBOX_WASM_OPT=${PYBOX_WASM_OPT:-0}
 PYBOX_LTO=${PYBOX_LTO:-1}
 PYBOX_JOBS=${PYBOX_JOBS:-$(nproc)}
@@ -104,7 +131,7 @@ LINK_ONLY=0
 for arg in "$@"; do
   case $arg in
     --link-only) LINK_ONLY=1 ;;
-    -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build.sh: unknown argument: $arg (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -119,7 +146,7 @@ case $PYBOX_LTO in 0|1) ;; *) echo "PYBOX_LTO must be 0 or 1" >&2; exit 2 ;; esa
 HASH_OPTIONS=()
 [ "$PYBOX_PYMALLOC" = 1 ] || HASH_OPTIONS+=(--option "pymalloc=$PYBOX_PYMALLOC")
 [ "$PYBOX_BIGDIGITS" = 30 ] || HASH_OPTIONS+=(--option "bigdigits=$PYBOX_BIGDIGITS")
-[ "$PYBOX_ZIP" = deflated ] || HASH_OPTIONS+=(--option "zip=$PYBOX_ZIP")
+[ "$PYBOX_ZIP" = stored ] || HASH_OPTIONS+=(--option "zip=$PYBOX_ZIP")
 [ "$PYBOX_WASM_OPT" = 0 ] || HASH_OPTIONS+=(--option "wasmopt=$PYBOX_WASM_OPT")
 [ "$PYBOX_LTO" = 1 ] || HASH_OPTIONS+=(--option "lto=$PYBOX_LTO")
 
@@ -203,12 +230,34 @@ fetch_sources() {
   fi
   [ -f "$PY_ORIG" ] && [ -f "$PY_DEBIAN" ] && [ -f "$ZLIB_ORIG" ] ||
     die "expected $PY_ORIG, $PY_DEBIAN, $ZLIB_ORIG after apt-get source"
+  local lib
+  for lib in SQLITE XZ BZIP2 TZDATA; do fetch_pinned "$lib" && fetched+=("${lib,,}"); done
   local s
   s=$(sha256 "$PY_ORIG"); [ "$s" = "$PIN_PYTHON_ORIG_SHA256" ] ||
     die "$PY_ORIG has sha256 $s, PIN_PYTHON_ORIG_SHA256 says $PIN_PYTHON_ORIG_SHA256"
   s=$(sha256 "$ZLIB_ORIG"); [ "$s" = "$PIN_ZLIB_ORIG_SHA256" ] ||
     die "$ZLIB_ORIG has sha256 $s, PIN_ZLIB_ORIG_SHA256 says $PIN_ZLIB_ORIG_SHA256"
   if [ ${#fetched[@]} -gt 0 ]; then step_end "downloaded ${fetched[*]}"; else step_end cached; fi
+}
+
+# One of the PIN_<LIB>_* sources (SQLITE XZ BZIP2 TZDATA): downloads it when missing (returns 0
+# then), checks the .orig sha256, and sets <LIB>_ORIG and <LIB>_DEBIAN to the tarballs' paths.
+fetch_pinned() {
+  local lib=$1 src deb up want got=1 f
+  src=PIN_${lib}_SRC; deb=PIN_${lib}_DEB; up=PIN_${lib}_UPSTREAM; want=PIN_${lib}_ORIG_SHA256
+  src=${!src}; deb=${!deb}; up=${!up}; want=${!want}
+  orig_of() { compgen -G "$DL/${src}_${up}.orig.tar.*" | grep -v '\.asc$' | head -1; }
+  if [ -z "$(orig_of)" ] || [ -z "$(compgen -G "$DL/${src}_${deb#*:}.debian.tar.*")" ]; then
+    (cd "$DL" && apt-get source -q --download-only "$src=$deb" >"$DL/apt-$src.log" 2>&1) ||
+      { cat "$DL/apt-$src.log" >&2
+        die "apt-get source $src=$deb failed. Available: $(apt-cache showsrc "$src" | sed -n 's/^Version: //p' | tr '\n' ' ')— update the PIN_${lib}_* lines in guest/build.sh"; }
+    got=0
+  fi
+  f=$(orig_of); [ -n "$f" ] || die "no ${src}_${up}.orig tarball in $DL after apt-get source"
+  [ "$(sha256 "$f")" = "$want" ] || die "$f has sha256 $(sha256 "$f"), PIN_${lib}_ORIG_SHA256 says $want"
+  printf -v "${lib}_ORIG" '%s' "$f"
+  printf -v "${lib}_DEBIAN" '%s' "$(compgen -G "$DL/${src}_${deb#*:}.debian.tar.*" | head -1)"
+  return $got
 }
 
 # ---- private sysroot: keeps Debian clang from adding host /usr/include to wasm builds -------
@@ -275,6 +324,118 @@ zlib_wasm() {
   run_logged "$ZLIB/pybox-make.log" make -C "$ZLIB" -j"$PYBOX_JOBS" libz.a
   echo "$stamp" >"$ZLIB/.pybox-stamp"
   step_end "libz.a $(stat -c %s "$ZLIB/libz.a") bytes"
+}
+
+# ---- step: extlibs (bzip2, liblzma, SQLite for wasm32-wasi) ---------------------------------
+# Each lands in $EXTLIBS/<name>/{include,lib} and is handed to CPython's configure as
+# <NAME>_CFLAGS/<NAME>_LIBS, so _bz2, _lzma and _sqlite3 are built in like zlib.
+EXTLIBS=$WORK/extlibs
+# SQLite: no loadable extensions, no threads and no WAL (wasi has no shared memory; sqlite3.c
+# sets these for __wasi__ itself), no file locks (one process owns the box's files: "unix-none"),
+# temporary tables in memory (no temp files in the box), and the SQL math functions.
+SQLITE_WASM_DEFS=(-DSQLITE_DEFAULT_UNIX_VFS='"unix-none"' -DSQLITE_TEMP_STORE=3 -DSQLITE_MAX_MMAP_SIZE=0
+  -DSQLITE_ENABLE_MATH_FUNCTIONS -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_THREADSAFE=0 -DSQLITE_DQS=0)
+# Debian patches applied to a source: those of debian/patches/series from $2 on (all when empty).
+deb_series_from() { # $1: unpacked debian/ dir, $2: first patch or ""
+  local series=$1/patches/series
+  [ -f "$series" ] || return 0
+  if [ -n "$2" ]; then
+    grep -qx "$2" "$series" || die "$2 not in $series"
+    sed -n "/^${2//./\\.}\$/,\$p" "$series"
+  else
+    cat "$series"
+  fi | grep -v '^[[:space:]]*#' | grep -v '^[[:space:]]*$' || true
+}
+unpack_with_patches() { # $1: dest, $2: orig tarball, $3: debian tarball, $4: first patch ("" = all); echoes the patches
+  local dest=$1 p
+  rm -rf "$dest" "$dest.debian"; mkdir -p "$dest" "$dest.debian"
+  tar -xf "$2" -C "$dest" --strip-components=1
+  tar -xf "$3" -C "$dest.debian"
+  for p in $(deb_series_from "$dest.debian/debian" "$4"); do
+    patch -d "$dest" -p1 --forward --no-backup-if-mismatch -s -i "$dest.debian/debian/patches/$p" ||
+      die "Debian patch $p does not apply to $(basename "$2")"
+    echo "$p"
+  done
+}
+ext_libs() {
+  step_begin extlibs
+  mkdir -p "$EXTLIBS"
+  local cc_id notes=() stamp d
+  cc_id="$(clang-16 --version | head -1) $(dpkg-query -W -f='${Version}' wasi-libc)"
+  # bzip2: the library's seven files (Debian's patches touch only the tools and the manual).
+  d=$EXTLIBS/bzip2
+  stamp="$PIN_BZIP2_DEB $PIN_BZIP2_ORIG_SHA256 $cc_id bzip2-v1"
+  if stamp_ok "$d/.pybox-stamp" "$stamp" && [ -f "$d/lib/libbz2.a" ]; then notes+=(bzip2:cached); else
+    rm -rf "$d"; mkdir -p "$d/include" "$d/lib" "$d/src"
+    tar -xf "$BZIP2_ORIG" -C "$d/src" --strip-components=1
+    local o objs=()
+    for o in blocksort huffman crctable randtable compress decompress bzlib; do
+      "${WASM_CC[@]}" -O2 -D_FILE_OFFSET_BITS=64 -c "$d/src/$o.c" -o "$d/src/$o.o" || die "compiling bzip2 $o.c failed"
+      objs+=("$d/src/$o.o")
+    done
+    llvm-ar-16 rcs "$d/lib/libbz2.a" "${objs[@]}"
+    cp "$d/src/bzlib.h" "$d/include/"
+    echo "$stamp" >"$d/.pybox-stamp"; notes+=("bzip2 $(stat -c %s "$d/lib/libbz2.a")")
+  fi
+  # liblzma from xz-utils, with Debian's patches; no threads, no tools.
+  d=$EXTLIBS/xz
+  stamp="$PIN_XZ_DEB $PIN_XZ_ORIG_SHA256 $(sha256 "$XZ_DEBIAN") $cc_id xz-v1"
+  if stamp_ok "$d/.pybox-stamp" "$stamp" && [ -f "$d/lib/liblzma.a" ]; then notes+=(xz:cached); else
+    unpack_with_patches "$d/src" "$XZ_ORIG" "$XZ_DEBIAN" "" >"$d.patches"
+    mkdir -p "$d/src/bld" "$d/include" "$d/lib"
+    (cd "$d/src/bld" && CC="${WASM_CC[*]}" AR=llvm-ar-16 RANLIB=llvm-ranlib-16 CFLAGS="-O2" \
+      run_logged "$d/configure.log" ../configure --host=wasm32-unknown-wasi --build=x86_64-pc-linux-gnu \
+        --enable-static --disable-shared --disable-threads --disable-xz --disable-xzdec --disable-lzmadec \
+        --disable-lzmainfo --disable-lzma-links --disable-scripts --disable-doc --disable-nls --disable-sandbox)
+    run_logged "$d/make.log" make -C "$d/src/bld/src/liblzma" -j"$PYBOX_JOBS"
+    cp "$d/src/bld/src/liblzma/.libs/liblzma.a" "$d/lib/"
+    cp -r "$d/src/src/liblzma/api/lzma.h" "$d/src/src/liblzma/api/lzma" "$d/include/"
+    echo "$stamp" >"$d/.pybox-stamp"; notes+=("xz $(stat -c %s "$d/lib/liblzma.a")")
+  fi
+  # SQLite: Debian's patches from PIN_SQLITE_PATCHES_FROM on (the source fixes and CVEs), the
+  # amalgamation made natively (tclsh), then compiled for wasm.
+  d=$EXTLIBS/sqlite
+  stamp="$PIN_SQLITE_DEB $PIN_SQLITE_ORIG_SHA256 $(sha256 "$SQLITE_DEBIAN") from=$PIN_SQLITE_PATCHES_FROM ${SQLITE_WASM_DEFS[*]} $cc_id sqlite-v1"
+  if stamp_ok "$d/.pybox-stamp" "$stamp" && [ -f "$d/lib/libsqlite3.a" ]; then notes+=(sqlite:cached); else
+    unpack_with_patches "$d/src" "$SQLITE_ORIG" "$SQLITE_DEBIAN" "$PIN_SQLITE_PATCHES_FROM" >"$d.patches"
+    mkdir -p "$d/src/bld" "$d/include" "$d/lib"
+    (cd "$d/src/bld" && run_logged "$d/amalgamation.log" ../configure --disable-tcl --disable-readline)
+    run_logged "$d/amalgamation-make.log" make -C "$d/src/bld" sqlite3.c
+    "${WASM_CC[@]}" -O2 "${SQLITE_WASM_DEFS[@]}" -c "$d/src/bld/sqlite3.c" -o "$d/src/bld/sqlite3.wasm.o" ||
+      die "compiling sqlite3.c for wasm32-wasi failed"
+    llvm-ar-16 rcs "$d/lib/libsqlite3.a" "$d/src/bld/sqlite3.wasm.o"
+    cp "$d/src/bld/sqlite3.h" "$d/include/"
+    echo "$stamp" >"$d/.pybox-stamp"; notes+=("sqlite $(stat -c %s "$d/lib/libsqlite3.a")")
+  fi
+  step_end "${notes[*]}"
+}
+# What CPython's configure gets for the three (and what the cross build's stamp covers).
+ext_configure_env() {
+  local n
+  for n in bzip2:BZIP2:bz2 xz:LIBLZMA:lzma sqlite:LIBSQLITE3:sqlite3; do
+    IFS=: read -r dir var lib <<<"$n"
+    printf '%s_CFLAGS=-I%s\n%s_LIBS=-L%s -l%s\n' "$var" "$EXTLIBS/$dir/include" "$var" "$EXTLIBS/$dir/lib" "$lib"
+  done
+}
+ext_stamps() { cat "$EXTLIBS"/{bzip2,xz,sqlite}/.pybox-stamp 2>/dev/null; }
+
+# ---- step: tzdata (zoneinfo's database, compiled by zic) -----------------------------------
+# The zones land in the stdlib zip under tzdata/zoneinfo/ (the layout of PyPI's tzdata package,
+# with tzdata/zones listing them); the engine shows them at /usr/share/zoneinfo, the first
+# folder of zoneinfo's TZPATH.
+TZDATA=$WORK/tzdata
+tz_data() {
+  step_begin tzdata
+  local stamp="$PIN_TZDATA_DEB $PIN_TZDATA_ORIG_SHA256 $(zic --version 2>&1 | head -1) tzdata-v1"
+  if stamp_ok "$TZDATA/.pybox-stamp" "$stamp" && [ -d "$TZDATA/zoneinfo" ]; then step_end cached; return; fi
+  rm -rf "$TZDATA"; mkdir -p "$TZDATA/src"
+  tar -xf "$TZDATA_ORIG" -C "$TZDATA/src"
+  # The primary data plus the links of `backward` (old names such as US/Eastern), slim TZif files.
+  (cd "$TZDATA/src" && zic -b slim -d "$TZDATA/zoneinfo" africa antarctica asia australasia europe \
+    northamerica southamerica etcetera backward factory) || die "zic failed"
+  echo "$PIN_TZDATA_UPSTREAM" >"$TZDATA/version"
+  echo "$stamp" >"$TZDATA/.pybox-stamp"
+  step_end "$(find "$TZDATA/zoneinfo" -type f | wc -l) zones"
 }
 
 # ---- step: tree (src-base + our patches) -----------------------------------------------------
@@ -350,7 +511,8 @@ CROSS_CFLAGS="-Wno-error=int-conversion -DSIZEOF_PTHREAD_T=4 -ffile-prefix-map=$
 cross_build() {
   step_begin cross
   local cstamp; cstamp=$(printf '%s\n' "${CONFIGURE_FLAGS[@]}" "$CROSS_CFLAGS" "$CROSS_OPT" "$(clang-16 --version | head -1)" \
-      "$(dpkg-query -W -f='${Version}' wasi-libc)" "$(cat "$ZLIB/.pybox-stamp")" "$(cat "$SRC_BASE/.pybox-stamp")" cross-v2)
+      "$(dpkg-query -W -f='${Version}' wasi-libc)" "$(cat "$ZLIB/.pybox-stamp")" "$(cat "$SRC_BASE/.pybox-stamp")" \
+      "$(ext_stamps)" cross-v3)
   local reconf=0
   stamp_ok "$CROSS/.pybox-configure-stamp" "$cstamp" && [ -f "$CROSS/Makefile" ] || reconf=1
   if grep -qxE '\*|configure|configure\.ac|Makefile\.pre\.in|pyconfig\.h\.in|Modules/Setup.*|Tools/wasm/config\.site-wasm32-wasi' "$CHANGED_LIST" 2>/dev/null; then
@@ -362,7 +524,8 @@ cross_build() {
     rm -rf "$CROSS"; mkdir -p "$CROSS"
     mkdir -p "$WORK/empty-pkgconfig"
     # Relative path to configure: upstream's Tools/wasm/wasi.py requires it (VPATH).
-    (cd "$CROSS" && CONFIG_SITE="$SRC_CROSS/Tools/wasm/config.site-wasm32-wasi" \
+    local ext_env; mapfile -t ext_env < <(ext_configure_env)
+    (cd "$CROSS" && export "${ext_env[@]}" && CONFIG_SITE="$SRC_CROSS/Tools/wasm/config.site-wasm32-wasi" \
       PKG_CONFIG_LIBDIR="$WORK/empty-pkgconfig" PKG_CONFIG_PATH= \
       CC="${WASM_CC[*]}" CPP="${WASM_CC[*]} -E" AR=llvm-ar-16 RANLIB=llvm-ranlib-16 \
       CFLAGS="$CROSS_CFLAGS" \
@@ -479,18 +642,21 @@ build_zip() {
   [ -f "$sysconfigdata" ] || die "missing $sysconfigdata"
   # PYTHONHASHSEED=0: frozenset constants are marshalled in hash order (so no -I/-E here).
   env -u PYTHONPATH -u PYTHONHOME -u PYTHONSTARTUP PYTHONHASHSEED=0 "$BUILD_PY" -s -S - "$SRC_CROSS/Lib" "$sysconfigdata" "$GUEST/src" \
-      "$OUT/python$PYTAG.zip" "$PYBOX_ZIP" "/lib/python$PYTAG.zip" "$WORK" "${ZIP_EXCLUDE[@]}" <<'PYEOF'
+      "$OUT/python$PYTAG.zip" "$PYBOX_ZIP" "/lib/python$PYTAG.zip" "$WORK" "$TZDATA" "${ZIP_EXCLUDE[@]}" <<'PYEOF'
 # Sourceless, reproducible stdlib zip: legacy .pyc layout (foo.pyc where foo.py was),
 # unchecked-hash pycs (no mtimes), fixed zip timestamps and attributes, sorted entries.
 import importlib.util, os, sys, zipfile
 from importlib._bootstrap_external import _code_to_hash_pyc
-lib, sysconfigdata, guest_src, out, compression, zip_prefix, work, *exclude = sys.argv[1:]
+lib, sysconfigdata, guest_src, out, compression, zip_prefix, work, tzdata, *exclude = sys.argv[1:]
 excl_dirs = tuple(e for e in exclude if e.endswith('/'))
 excl_files = {e for e in exclude if not e.endswith('/')}
 
 def pyc(src_path, rel_py, replace=None):
-    with open(src_path, 'rb') as f:
-        source = f.read()
+    if src_path is None:  # generated source (replace holds it)
+        source, replace = replace, None
+    else:
+        with open(src_path, 'rb') as f:
+            source = f.read()
     if replace:
         source = source.replace(*replace)
     code = compile(source, f'{zip_prefix}/{rel_py}', 'exec', dont_inherit=True, optimize=0)
@@ -520,18 +686,38 @@ for d, dirs, files in os.walk(guest_src):
                 sys.exit(f'guest/src/{rel} would shadow the stdlib module {key}')
             entries[key] = (os.path.join(d, name), rel, None)
 
+# The time-zone database as PyPI's tzdata package lays it out: packages down to the zone files,
+# and tzdata/zones listing every zone (zoneinfo.available_timezones reads it).
+data = {}
+def source_entry(arc, text):
+    entries[arc] = (None, arc[:-1], text.encode())
+zones = []
+for d, dirs, files in os.walk(os.path.join(tzdata, 'zoneinfo')):
+    dirs.sort()
+    rel = os.path.relpath(d, os.path.join(tzdata, 'zoneinfo')).replace(os.sep, '/')
+    pkg = 'tzdata/zoneinfo' + ('' if rel == '.' else '/' + rel)
+    source_entry(pkg + '/__init__.pyc', '')
+    for name in sorted(files):
+        with open(os.path.join(d, name), 'rb') as f:
+            data[f'{pkg}/{name}'] = f.read()
+        zones.append(name if rel == '.' else f'{rel}/{name}')
+with open(os.path.join(tzdata, 'version')) as f:
+    version = f.read().strip()
+source_entry('tzdata/__init__.pyc', f'IANA_VERSION = {version!r}\n')
+data['tzdata/zones'] = ''.join(z + '\n' for z in sorted(zones)).encode()
+
 method = zipfile.ZIP_DEFLATED if compression == 'deflated' else zipfile.ZIP_STORED
 tmp = out + '.tmp'
 with zipfile.ZipFile(tmp, 'w', compression=method, compresslevel=9 if method == zipfile.ZIP_DEFLATED else None) as zf:
-    for arc in sorted(entries):
-        data = pyc(*entries[arc])
+    for arc in sorted(set(entries) | set(data)):
+        blob = pyc(*entries[arc]) if arc in entries else data[arc]
         zi = zipfile.ZipInfo(arc, date_time=(1980, 1, 1, 0, 0, 0))
         zi.compress_type = method
         zi.create_system = 3
         zi.external_attr = 0o100644 << 16
-        zf.writestr(zi, data)
+        zf.writestr(zi, blob)
 os.replace(tmp, out)
-print(len(entries), os.path.getsize(out))
+print(len(entries) + len(data), os.path.getsize(out))
 PYEOF
   step_end "$(stat -c %s "$OUT/python$PYTAG.zip") bytes ($PYBOX_ZIP)"
 }
@@ -608,6 +794,9 @@ write_manifest() {
   M_LINK_LIBS=$LINK_LIBS \
   M_BUILTIN=$(cat "$CROSS/pybox-builtin-modules.txt") \
   M_MISSING=$(cat "$CROSS/pybox-missing-modules.txt") \
+  M_LIBS="sqlite3=$PIN_SQLITE_DEB xz-utils=$PIN_XZ_DEB bzip2=$PIN_BZIP2_DEB tzdata=$PIN_TZDATA_DEB" \
+  M_SQLITE_PATCHES=$(cat "$EXTLIBS/sqlite.patches" 2>/dev/null) M_XZ_PATCHES=$(cat "$EXTLIBS/xz.patches" 2>/dev/null) \
+  M_SQLITE_DEFS="${SQLITE_WASM_DEFS[*]}" \
   M_OPTIONS="pymalloc=$PYBOX_PYMALLOC bigdigits=$PYBOX_BIGDIGITS zip=$PYBOX_ZIP wasmopt=$PYBOX_WASM_OPT" \
   WORK="$WORK" \
   node - "$OUT" <<'JSEOF'
@@ -631,6 +820,12 @@ const manifest = {
             debianPatchesApplied: lines(E.M_DEB_PATCHES), ourPatchesApplied: lines(E.M_OUR_PATCHES) },
   zlib: { debianSource: E.M_ZLIB_SRC, debianVersion: E.M_ZLIB_DEB, upstreamVersion: E.M_ZLIB_UP,
           origSha256: E.M_ZLIB_SHA },
+  libraries: Object.fromEntries(E.M_LIBS.split(' ').map((kv) => {
+    const [name, debianVersion] = kv.split('=');
+    const patches = { sqlite3: lines(E.M_SQLITE_PATCHES), 'xz-utils': lines(E.M_XZ_PATCHES) }[name];
+    return [name, { debianVersion, ...(patches ? { debianPatchesApplied: patches } : {}),
+      ...(name === 'sqlite3' ? { defines: E.M_SQLITE_DEFS } : {}) }];
+  })),
   toolchain: { clang: E.M_CLANG, wasiLibc: E.M_WASI_LIBC, binaryen: E.M_BINARYEN, wabt: E.M_WABT },
   options: Object.fromEntries(E.M_OPTIONS.split(' ').map((kv) => kv.split('='))),
   configureFlags: strip(E.M_CONFIG_ARGS).trim(),
@@ -667,6 +862,8 @@ else
   set_epoch
   native_python
   zlib_wasm
+  ext_libs
+  tz_data
   cross_tree
   cross_build
 fi

@@ -332,10 +332,26 @@ PyObject *tool_error(PyObject *tool, PyObject *name, PyObject *message) {
     return exc;
 }
 
+static PyObject *str_create_future = NULL; /* interned at bridge_init */
+
 static PyObject *sealed_call(Ctx *c, const char *fn, PyObject *arg) {
     PyObject *f = c->sealed ? PyDict_GetItemString(c->sealed, fn) : NULL;
     if (!f) return PyErr_Format(PyExc_RuntimeError, "this context has no event loop for %s", fn);
     return PyObject_CallOneArg(f, arg);
+}
+
+/* The value V of the host's usual answer {"id":N,"ok":true,"value":V} (what engine/tools.ts
+ * settleValue writes), decoded without the envelope's dict; NULL with no error set when the
+ * answer has another form. */
+static PyObject *ok_value(const char *s, size_t n) {
+    static const char head[] = "{\"id\":", mid[] = ",\"ok\":true,\"value\":";
+    size_t i = sizeof head - 1;
+    if (n < i || memcmp(s, head, i) != 0) return NULL;
+    if (i < n && s[i] == '-') i++;
+    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+    if (n - i < sizeof mid || memcmp(s + i, mid, sizeof mid - 1) != 0 || s[n - 1] != '}') return NULL;
+    i += sizeof mid - 1;
+    return json_decode(s + i, n - 1 - i);
 }
 
 /* The host's synchronous answer: [u32 len][JSON {ok,value}|{ok:false,error}|{pending:id}]. */
@@ -344,6 +360,15 @@ static PyObject *call_sync(ToolObject *t, Buf *request, PyObject *args_json, int
     if (!res) return NULL; /* the host cannot answer now: the caller goes asynchronous */
     uint32_t n;
     memcpy(&n, res, 4);
+    PyObject *value = ok_value((const char *)res + 4, n);
+    if (value || PyErr_Occurred()) {
+        mem_free(res);
+        if (!value) return NULL;
+        if (!(in_async && c && c->sealed)) return value;
+        PyObject *out = sealed_call(c, "_ready", value);
+        Py_DECREF(value);
+        return out;
+    }
     PyObject *reply = json_decode((const char *)res + 4, n);
     mem_free(res);
     if (!reply) return NULL;
@@ -354,7 +379,7 @@ static PyObject *call_sync(ToolObject *t, Buf *request, PyObject *args_json, int
             PyErr_Format(PyExc_RuntimeError, "%U() returned a promise: write `await %U(...)`", t->name, t->name);
             goto end;
         }
-        PyObject *fut = PyObject_CallMethod(c->loop, "create_future", NULL);
+        PyObject *fut = PyObject_CallMethodNoArgs(c->loop, str_create_future);
         PyObject *entry = fut ? PyTuple_Pack(3, fut, t->name, args_json) : NULL;
         if (entry && PyDict_SetItem(c->run.calls, pending, entry) == 0) out = sealed_call(c, "_await", fut);
         Py_XDECREF(entry);
@@ -440,7 +465,7 @@ static PyObject *tool_call(ToolObject *t, PyObject *args, PyObject *kwargs) {
                             "use asyncio.gather to run calls concurrently)",
                             t->name, t->name);
     }
-    PyObject *fut = PyObject_CallMethod(c->loop, "create_future", NULL);
+    PyObject *fut = PyObject_CallMethodNoArgs(c->loop, str_create_future);
     PyObject *id = fut ? PyLong_FromLongLong(g_next_call_id++) : NULL;
     PyObject *entry = id ? PyTuple_Pack(3, id, t->name, json) : NULL;
     PyObject *call = entry ? PyTuple_Pack(3, fut, t->name, json) : NULL;
@@ -555,6 +580,7 @@ int bridge_init(void) {
     PyObject *io = PyImport_ImportModule("io");
     g_UnsupportedOperation = io ? PyObject_GetAttrString(io, "UnsupportedOperation") : NULL;
     Py_XDECREF(io);
-    if (!g_tools || !g_ToolError || !g_UnsupportedOperation) return -1;
+    str_create_future = PyUnicode_InternFromString("create_future");
+    if (!g_tools || !g_ToolError || !g_UnsupportedOperation || !str_create_future) return -1;
     return PyDict_SetItemString(g_builtins, "ToolError", g_ToolError);
 }

@@ -48,9 +48,16 @@ void buf_puts(Buf *b, const char *s) { buf_put(b, s, strlen(s)); }
 void buf_putc(Buf *b, char c) { buf_put(b, &c, 1); }
 
 void buf_put_i64(Buf *b, long long v) {
-    char tmp[32];
-    int n = snprintf(tmp, sizeof tmp, "%lld", v);
-    buf_put(b, tmp, (size_t)n);
+    char tmp[24];
+    char *p = tmp + sizeof tmp;
+    /* digits from the end, on the magnitude as unsigned (LLONG_MIN has no positive twin) */
+    unsigned long long m = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--p = (char)('0' + m % 10);
+        m /= 10;
+    } while (m);
+    if (v < 0) *--p = '-';
+    buf_put(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 void buf_put_double(Buf *b, double v) {

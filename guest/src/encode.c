@@ -35,12 +35,22 @@ int encode_init(void) {
     return g_scanner ? 0 : -1;
 }
 
-PyObject *json_decode(const char *data, size_t len) {
-    PyObject *text = PyUnicode_DecodeUTF8(len ? data : "", (Py_ssize_t)len, "surrogatepass");
-    if (!text) return NULL;
-    PyObject *res = PyObject_CallFunction(g_scanner, "Oi", text, 0);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    Py_DECREF(text);
+/* An integer literal of at most 15 digits (-?(0|[1-9][0-9]*)): tool results often are one. */
+static int small_int_literal(const char *s, size_t n) {
+    size_t i = s[0] == '-' ? 1 : 0;
+    if (n == i || n > 15 || (s[i] == '0' && n > i + 1)) return 0;
+    for (; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return 0;
+    }
+    return 1;
+}
+
+PyObject *json_scan(PyObject *text, Py_ssize_t at, Py_ssize_t *end) {
+    PyObject *index = PyLong_FromSsize_t(at);
+    if (!index) return NULL;
+    PyObject *args[2] = {text, index};
+    PyObject *res = PyObject_Vectorcall(g_scanner, args, 2, NULL);
+    Py_DECREF(index);
     if (!res) {
         if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
             PyErr_Clear();
@@ -50,14 +60,31 @@ PyObject *json_decode(const char *data, size_t len) {
     }
     PyObject *value = NULL;
     if (PyTuple_Check(res) && PyTuple_GET_SIZE(res) == 2) {
-        Py_ssize_t end = PyLong_AsSsize_t(PyTuple_GET_ITEM(res, 1));
-        if (end == n) {
-            value = Py_NewRef(PyTuple_GET_ITEM(res, 0));
-        } else if (!PyErr_Occurred()) {
-            PyErr_SetString(PyExc_ValueError, "extra data after the JSON value");
-        }
+        *end = PyLong_AsSsize_t(PyTuple_GET_ITEM(res, 1));
+        if (*end >= 0) value = Py_NewRef(PyTuple_GET_ITEM(res, 0));
     }
     Py_DECREF(res);
+    if (!value && !PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "not valid JSON");
+    return value;
+}
+
+PyObject *json_decode(const char *data, size_t len) {
+    if (len && small_int_literal(data, len)) {
+        char digits[16];
+        memcpy(digits, data, len);
+        digits[len] = 0;
+        return PyLong_FromString(digits, NULL, 10);
+    }
+    PyObject *text = PyUnicode_DecodeUTF8(len ? data : "", (Py_ssize_t)len, "surrogatepass");
+    if (!text) return NULL;
+    Py_ssize_t end = -1;
+    PyObject *value = json_scan(text, 0, &end);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    Py_DECREF(text);
+    if (value && end != n) {
+        Py_CLEAR(value);
+        PyErr_SetString(PyExc_ValueError, "extra data after the JSON value");
+    }
     return value;
 }
 

@@ -43,23 +43,20 @@ static int audit(const char *event, PyObject *args, void *data) {
     return 0;
 }
 
-static int set_if_changed(const char *name, PyObject *want) {
-    PyObject *now = PySys_GetObject(name); /* borrowed */
-    if (now == want) return 0;
-    return PySys_SetObject(name, want);
-}
+/* The sys attributes put back at every entry, with what they are put back to. The names are
+ * interned and looked up in sys.__dict__ directly (PySys_GetObject would make a str from the
+ * C string at every call: this runs at every entry, each await of a tool call included). */
+enum { N_SYS_RESETS = 8 };
+static PyObject *g_sysdict = NULL; /* the interpreter's sys.__dict__: it is never replaced */
+static PyObject *g_reset_names[N_SYS_RESETS], *g_reset_values[N_SYS_RESETS];
 
 void hooks_reset_interpreter_state(void) {
-    if (!g_stdout) return;
+    if (!g_sysdict) return;
     PyObject *exc = PyErr_GetRaisedException();
-    set_if_changed("stdout", g_stdout);
-    set_if_changed("stderr", g_stderr);
-    set_if_changed("__stdout__", g_stdout);
-    set_if_changed("__stderr__", g_stderr);
-    set_if_changed("unraisablehook", g_unraisablehook);
-    set_if_changed("excepthook", g_excepthook);
-    set_if_changed("displayhook", g_displayhook);
-    set_if_changed("breakpointhook", g_breakpointhook);
+    for (int i = 0; i < N_SYS_RESETS; i++) {
+        PyObject *now = PyDict_GetItemWithError(g_sysdict, g_reset_names[i]); /* borrowed */
+        if (now != g_reset_values[i]) PyDict_SetItem(g_sysdict, g_reset_names[i], g_reset_values[i]);
+    }
     if (g_gc_callbacks && PyList_Check(g_gc_callbacks) && PyList_GET_SIZE(g_gc_callbacks) > 0) {
         PyList_SetSlice(g_gc_callbacks, 0, PyList_GET_SIZE(g_gc_callbacks), NULL);
     }
@@ -136,6 +133,19 @@ int hooks_init(void) {
         !g_set_asyncgen_hooks || !g_set_running_loop || !g_get_running_loop) {
         return -1;
     }
+    PyObject *sys_mod = PyImport_ImportModule("sys");
+    g_sysdict = sys_mod ? Py_NewRef(PyModule_GetDict(sys_mod)) : NULL;
+    Py_XDECREF(sys_mod);
+    const char *names[N_SYS_RESETS] = {"stdout", "stderr", "__stdout__", "__stderr__",
+                                       "unraisablehook", "excepthook", "displayhook", "breakpointhook"};
+    PyObject *values[N_SYS_RESETS] = {g_stdout, g_stderr, g_stdout, g_stderr,
+                                      g_unraisablehook, g_excepthook, g_displayhook, g_breakpointhook};
+    for (int i = 0; i < N_SYS_RESETS; i++) {
+        g_reset_names[i] = PyUnicode_InternFromString(names[i]);
+        g_reset_values[i] = values[i];
+        if (!g_reset_names[i]) g_sysdict = NULL;
+    }
+    if (!g_sysdict) return -1;
     hooks_reset_interpreter_state();
     return 0;
 }

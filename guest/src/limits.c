@@ -108,11 +108,34 @@ void entry_checks_restore(int previous) {
     if (g_entry) g_entry->checks = previous;
 }
 
-int _PyBox_CheckInterrupt(void) {
+/* Checks from PyErr_CheckSignals between two clock reads inside one builtin. */
+#define PYBOX_BUILTIN_CHECK_EVERY 8
+static int g_countdown_seen = -1; /* the countdown at the latest such check */
+static int g_builtin_checks = 0;  /* such checks since the last clock read, with no tick between */
+
+static int check_interrupt(int from_builtin);
+
+/* PyErr_CheckSignals (long builtins call it): str() calls it twice per call, and asking the host
+ * and the clock costs two calls out of wasm. A builtin's check that comes after Python code ran
+ * (the eval loop ticked since the previous one) is left to the eval loop's own countdown; inside
+ * one long builtin (no tick in between: a regex, a big-int operation, a join of a map) one check
+ * in PYBOX_BUILTIN_CHECK_EVERY asks. */
+int _PyBox_CheckInterrupt(void) { return check_interrupt(1); }
+
+static int check_interrupt(int from_builtin) {
     Entry *e = g_entry;
     if (!e) return 0;
     if (protect_check() < 0) return -1;
     if (!e->checks) return 0;
+    if (from_builtin && !e->stopped) {
+        if (_PyBox_Countdown != g_countdown_seen) {
+            g_countdown_seen = _PyBox_Countdown;
+            g_builtin_checks = 0;
+            return 0;
+        }
+        if (++g_builtin_checks < PYBOX_BUILTIN_CHECK_EVERY) return 0;
+        g_builtin_checks = 0;
+    }
     if (!e->stopped) {
         int32_t host = host_interrupted();
         if (host == 1) {
@@ -129,7 +152,7 @@ int _PyBox_CheckInterrupt(void) {
 }
 
 int _PyBox_CheckInterruptPeriodic(void) {
-    int rc = _PyBox_CheckInterrupt();
+    int rc = check_interrupt(0);
     /* Once stopping, check at every backward jump and call: a loop that catches the
      * exception must meet it again outside its `try`. */
     _PyBox_Countdown = rc < 0 ? 1 : PYBOX_CHECK_EVERY;

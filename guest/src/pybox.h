@@ -107,6 +107,8 @@ int json_encode(Buf *b, PyObject *v, size_t max_bytes);
  * the builtin containers; other objects' repr is cut after it is built. New reference. */
 PyObject *repr_bounded(PyObject *v, Py_ssize_t limit, int *truncated);
 PyObject *json_decode(const char *data, size_t len); /* the C scanner of _json */
+/* One JSON value of `text` from index `at` (the scanner's job): the value, *end after it. */
+PyObject *json_scan(PyObject *text, Py_ssize_t at, Py_ssize_t *end);
 int encode_init(void);
 
 /* ---- registry.c ----------------------------------------------------------------------- */

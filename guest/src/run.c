@@ -23,7 +23,7 @@ static PyObject *g_base_events = NULL, *g_time_mod = NULL, *g_suspend_fn = NULL,
                 *g_noop_fn = NULL, *g_value_name = NULL, *g_builtins_mod = NULL;
 
 static PyObject *str_step = NULL, *str_done = NULL, *str_result = NULL, *str_loop_name = NULL;
-static PyObject *g_heappop = NULL;
+static PyObject *str_set_result = NULL, *str_set_exception = NULL, *g_heappop = NULL;
 
 #define MAX_CHAIN 32
 #define MAX_FRAMES 100
@@ -481,7 +481,6 @@ static uint8_t *suspended_answer(Ctx *c, PyObject *timeout) {
     return answer_buf(&b);
 }
 
-
 /* Runs the context's loop until the exec's task is done or must wait for the host. */
 static uint8_t *step(Ctx *c) {
     Run *r = &c->run;
@@ -607,19 +606,107 @@ uint8_t *run_exec(Ctx *c, PyObject *source, PyObject *filename) {
     return step(c);
 }
 
+/* Whether the ASCII literal `lit` is at *i in text (and steps over it). */
+static int match_at(PyObject *text, Py_ssize_t *i, const char *lit) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), k = *i;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    for (; *lit; lit++, k++) {
+        if (k >= n || PyUnicode_READ(kind, data, k) != (Py_UCS4)(unsigned char)*lit) return 0;
+    }
+    *i = k;
+    return 1;
+}
+
+/* The host's results in the form engine/tools.ts writes them,
+ * {"results":[{"id":N,"ok":true,"value":V} or {"id":N,"ok":false,"error":E}, ...]}, as a list
+ * of (id, ok, V or E) tuples: the JSON scanner reads V and E only, no envelope dicts are
+ * made. NULL with no error set when the text has another form. */
+static PyObject *results_fast(PyObject *text) {
+    Py_ssize_t i = 0, n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    if (!match_at(text, &i, "{\"results\":[")) return NULL;
+    PyObject *items = PyList_New(0);
+    if (!items) return NULL;
+    if (match_at(text, &i, "]}")) goto end;
+    for (;;) {
+        if (!match_at(text, &i, "{\"id\":")) goto other;
+        Py_ssize_t from = i;
+        if (i < n && PyUnicode_READ(kind, data, i) == '-') i++;
+        while (i < n && i - from < 18 && Py_UNICODE_ISDIGIT(PyUnicode_READ(kind, data, i))) i++;
+        PyObject *digits = PyUnicode_Substring(text, from, i);
+        PyObject *id = digits ? PyLong_FromUnicodeObject(digits, 10) : NULL;
+        Py_XDECREF(digits);
+        if (!id) {
+            PyErr_Clear();
+            goto other;
+        }
+        int ok = match_at(text, &i, ",\"ok\":true,\"value\":");
+        if (!ok && !match_at(text, &i, ",\"ok\":false,\"error\":")) {
+            Py_DECREF(id);
+            goto other;
+        }
+        PyObject *v = json_scan(text, i, &i);
+        PyObject *item = v ? PyTuple_Pack(3, id, ok ? Py_True : Py_False, v) : NULL;
+        Py_DECREF(id);
+        Py_XDECREF(v);
+        if (!item || !match_at(text, &i, "}")) {
+            Py_XDECREF(item);
+            PyErr_Clear();
+            goto other;
+        }
+        int rc = PyList_Append(items, item);
+        Py_DECREF(item);
+        if (rc < 0) {
+            Py_DECREF(items);
+            return NULL;
+        }
+        if (match_at(text, &i, ",")) continue;
+        if (match_at(text, &i, "]}")) break;
+        goto other;
+    }
+end:
+    if (i == n) return items;
+other:
+    Py_DECREF(items);
+    return NULL;
+}
+
+/* The same tuples from any JSON of the documented form (the slow path). */
+static PyObject *results_slow(const char *json, size_t len) {
+    PyObject *payload = json_decode(json, len);
+    PyObject *results = payload && PyDict_Check(payload) ? PyDict_GetItemString(payload, "results") : NULL;
+    PyObject *items = results && PyList_Check(results) ? PyList_New(0) : NULL;
+    for (Py_ssize_t k = 0; items && k < PyList_GET_SIZE(results); k++) {
+        PyObject *d = PyList_GET_ITEM(results, k);
+        PyObject *id = PyDict_Check(d) ? PyDict_GetItemString(d, "id") : NULL;
+        if (!id) continue;
+        int ok = PyDict_GetItemString(d, "ok") == Py_True;
+        PyObject *v = PyDict_GetItemString(d, ok ? "value" : "error");
+        PyObject *item = PyTuple_Pack(3, id, ok ? Py_True : Py_False, v ? v : Py_None);
+        if (!item || PyList_Append(items, item) < 0) Py_CLEAR(items);
+        Py_XDECREF(item);
+    }
+    if (payload && !items && !PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "no results list");
+    Py_XDECREF(payload);
+    return items;
+}
+
 uint8_t *run_resume(Ctx *c, const char *json, size_t len) {
     Run *r = &c->run;
     if (!r->active || !r->task) return answer_fail("NotSuspended", "the context has no suspended exec to resume");
     if (r->sys_stdout) PySys_SetObject("stdout", r->sys_stdout);
     if (r->sys_stderr) PySys_SetObject("stderr", r->sys_stderr);
-    PyObject *payload = json_decode(json, len);
-    PyObject *results = payload && PyDict_Check(payload) ? PyDict_GetItemString(payload, "results") : NULL;
-    if (!results || !PyList_Check(results)) {
+    PyObject *text = PyUnicode_DecodeUTF8(len ? json : "", (Py_ssize_t)len, "surrogatepass");
+    PyObject *items = text ? results_fast(text) : NULL;
+    Py_XDECREF(text);
+    if (!items && !PyErr_Occurred()) items = results_slow(json, len);
+    if (!items) {
         if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "no results list");
         PyObject *cause = PyErr_GetRaisedException();
         PyObject *msg = cause ? PyObject_Str(cause) : NULL;
         Py_XDECREF(cause);
-        Py_XDECREF(payload);
         PyErr_Format(PyExc_RuntimeError, "the host's tool results could not be read: %S", msg ? msg : Py_None);
         Py_XDECREF(msg);
         PyObject *exc = PyErr_GetRaisedException();
@@ -627,11 +714,10 @@ uint8_t *run_resume(Ctx *c, const char *json, size_t len) {
         run_reset(c);
         return finish_error(c, exc);
     }
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(results); i++) {
-        PyObject *item = PyList_GET_ITEM(results, i);
-        if (!PyDict_Check(item)) continue;
-        PyObject *id = PyDict_GetItemString(item, "id");
-        PyObject *entry = id ? PyDict_GetItemWithError(r->calls, id) : NULL;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(items); i++) {
+        PyObject *item = PyList_GET_ITEM(items, i);
+        PyObject *id = PyTuple_GET_ITEM(item, 0), *v = PyTuple_GET_ITEM(item, 2);
+        PyObject *entry = PyDict_GetItemWithError(r->calls, id);
         if (!entry || !PyTuple_Check(entry)) {
             PyErr_Clear();
             continue;
@@ -639,17 +725,15 @@ uint8_t *run_resume(Ctx *c, const char *json, size_t len) {
         PyObject *fut = Py_NewRef(PyTuple_GET_ITEM(entry, 0));
         PyObject *tool = Py_NewRef(PyTuple_GET_ITEM(entry, 1));
         PyDict_DelItem(r->calls, id);
-        PyObject *done = PyObject_CallMethod(fut, "done", NULL);
+        PyObject *done = PyObject_CallMethodNoArgs(fut, str_done);
         if (done == Py_False) {
             PyObject *x;
-            if (PyDict_GetItemString(item, "ok") == Py_True) {
-                PyObject *value = PyDict_GetItemString(item, "value");
-                x = PyObject_CallMethod(fut, "set_result", "O", value ? value : Py_None);
+            if (PyTuple_GET_ITEM(item, 1) == Py_True) {
+                x = PyObject_CallMethodOneArg(fut, str_set_result, v);
             } else {
-                PyObject *err = PyDict_GetItemString(item, "error");
-                PyObject *exc = tool_error(tool, err && PyDict_Check(err) ? PyDict_GetItemString(err, "name") : NULL,
-                                           err && PyDict_Check(err) ? PyDict_GetItemString(err, "message") : NULL);
-                x = exc ? PyObject_CallMethod(fut, "set_exception", "O", exc) : NULL;
+                PyObject *exc = tool_error(tool, PyDict_Check(v) ? PyDict_GetItemString(v, "name") : NULL,
+                                           PyDict_Check(v) ? PyDict_GetItemString(v, "message") : NULL);
+                x = exc ? PyObject_CallMethodOneArg(fut, str_set_exception, exc) : NULL;
                 Py_XDECREF(exc);
             }
             Py_XDECREF(x);
@@ -659,7 +743,7 @@ uint8_t *run_resume(Ctx *c, const char *json, size_t len) {
         Py_DECREF(tool);
         PyErr_Clear();
     }
-    Py_DECREF(payload);
+    Py_DECREF(items);
     return step(c);
 }
 
@@ -685,6 +769,8 @@ int run_init(PyObject *driver) {
     g_heappop = heapq ? PyObject_GetAttrString(heapq, "heappop") : NULL;
     Py_XDECREF(heapq);
     str_done = PyUnicode_InternFromString("done");
+    str_set_result = PyUnicode_InternFromString("set_result");
+    str_set_exception = PyUnicode_InternFromString("set_exception");
     str_result = PyUnicode_InternFromString("result");
     str_loop_name = PyUnicode_InternFromString("pybox_loop");
     g_drv_compile = PyObject_GetAttrString(driver, "compile_source");
@@ -693,7 +779,7 @@ int run_init(PyObject *driver) {
     PyObject *src = PyObject_GetAttrString(driver, "LOOP_SOURCE");
     g_loop_code = src ? Py_CompileString(PyUnicode_AsUTF8(src), "<pybox>", Py_file_input) : NULL;
     Py_XDECREF(src);
-    if (!g_Suspend || !g_suspend_fn || !g_heappop || !g_stop_fn || !g_noop_fn || !g_value_name || !g_base_events || !g_time_mod ||
+    if (!str_set_result || !str_set_exception || !g_Suspend || !g_suspend_fn || !g_heappop || !g_stop_fn || !g_noop_fn || !g_value_name || !g_base_events || !g_time_mod ||
         !g_builtins_mod || !g_drv_compile || !g_drv_format || !g_drv_tools || !g_loop_code) {
         return -1;
     }

@@ -8,6 +8,9 @@ call settles or the timer is due.
 """
 
 LOOP_SOURCE = '''
+_Handle = _base_events.events.Handle
+
+
 class Selector:
     __slots__ = ("loop",)
 
@@ -44,11 +47,12 @@ class Loop(_base_events.BaseEventLoop):
         its per-call setup and without waiting. Returns None once stop() was called (the exec's
         task is done), else the seconds until the next timer (-1.0: none): the exec then waits
         on the host. C sets the running loop around it."""
+        ready = self._ready
         while True:
             if self._stopping:
                 self._stopping = False
                 return None
-            if not self._ready:
+            if not ready:
                 scheduled = self._scheduled
                 while scheduled and scheduled[0]._cancelled:
                     self._timer_cancelled_count -= 1
@@ -58,7 +62,25 @@ class Loop(_base_events.BaseEventLoop):
                 timeout = scheduled[0]._when - self.time()
                 if timeout > 0:
                     return timeout
+            elif not self._scheduled and not self._debug:
+                # No timer at all: what _run_once does then (its select, event and timer
+                # bookkeeping have nothing to do), once per awaited tool call.
+                for _ in range(len(ready)):
+                    handle = ready.popleft()
+                    if not handle._cancelled:
+                        handle._run()
+                handle = None  # as _run_once: no cycle through the last callback
+                continue
             self._run_once()
+
+    def call_soon(self, callback, *args, context=None):
+        # BaseEventLoop.call_soon less its debug-mode checks (kept when debugging).
+        if self._closed or self._debug:
+            return super().call_soon(callback, *args, context=context)
+        handle = _Handle(callback, args, self, context)
+        ready = self._ready
+        ready.append(handle)
+        return handle
 
     def _process_events(self, event_list):
         pass

@@ -39,11 +39,14 @@ async function fetchAssets(urls: AssetUrls): Promise<GuestAssets> {
   const wasmUrl = urls.wasm ?? new URL('../wasm/pybox.wasm', import.meta.url);
   const stdlibUrl = urls.stdlib ?? new URL('../wasm/python313.zip', import.meta.url);
   const imageUrl = urls.image === undefined ? new URL('../wasm/pybox.image', import.meta.url) : urls.image;
-  const [module, stdlib, image] = await Promise.all([
+  const [module, image] = await Promise.all([
     compile(wasmUrl),
-    fetchBytes(stdlibUrl),
     imageUrl ? fetchBytes(imageUrl).catch(() => undefined) : undefined,
   ]);
+  // With a boot image the first result needs none of the stdlib bundle: the engine fetches it
+  // in the background (engine/stdlib.ts). Without one, CPython boots from it at once.
+  const base = typeof location === 'undefined' ? undefined : location.href;
+  const stdlib = image ? { url: new URL(stdlibUrl, base).href } : await fetchBytes(stdlibUrl);
   return image ? { module, stdlib, image } : { module, stdlib };
 }
 

@@ -104,6 +104,8 @@ export class GuestNoAnswerError extends Error {
  * ```
  */
 export function decodeWtf8(bytes: Uint8Array): string {
+  const ascii = shortAscii(bytes);
+  if (ascii !== null) return ascii;
   const text = decoder.decode(bytes);
   if (!text.includes('\ufffd')) return text;
   let out = '';
@@ -116,6 +118,16 @@ export function decodeWtf8(bytes: Uint8Array): string {
     from = i + 1;
   }
   return out + decoder.decode(bytes.subarray(from));
+}
+
+/**
+ * Short ASCII bytes as a string, or null: most answers and tool calls are a
+ * few dozen ASCII bytes, and a TextDecoder call costs more than reading them.
+ */
+function shortAscii(bytes: Uint8Array): string | null {
+  if (bytes.length > 256) return null;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return null;
+  return String.fromCharCode.apply(null, bytes as unknown as number[]);
 }
 
 /** Calls guest exports, moving strings and bytes in and answers out. */
@@ -187,12 +199,17 @@ export class GuestAbi {
 
   /** Copies a UTF-8 string into a new guest buffer laid out as [u32 len][bytes]. */
   putLengthPrefixed(text: string): number {
-    const data = encoder.encode(text);
-    const ptr = this.exports.pybox_alloc(data.length + 4);
+    // A short text goes straight into a buffer of the most UTF-8 can take (3 bytes per UTF-16
+    // unit); a long one is encoded first, so the guest is asked for no more than it needs.
+    const data = text.length <= 4096 ? null : encoder.encode(text);
+    const room = data ? data.length : text.length * 3;
+    const ptr = this.exports.pybox_alloc(room + 4);
     if (ptr === 0) return 0;
     const mem = this.bytes();
-    new DataView(mem.buffer).setUint32(ptr, data.length, true);
-    mem.set(data, ptr + 4);
+    let written = room;
+    if (data) mem.set(data, ptr + 4);
+    else written = encoder.encodeInto(text, mem.subarray(ptr + 4, ptr + 4 + room)).written;
+    new DataView(mem.buffer).setUint32(ptr, written, true);
     return ptr;
   }
 

@@ -13,7 +13,7 @@ import { GuestClock } from './clock.js';
 import { DEFAULT_MEMORY_BYTES, Executor, type ExecHost, type SavedRun } from './exec.js';
 import { VirtualFileSystem } from './fs.js';
 import { captureFiles, filesOption, restoreFiles, type FileEntry } from './fs-snapshot.js';
-import { applyImage, encodeImage } from './image.js';
+import { applyImage, encodeImage, initialMemory } from './image.js';
 import { OutputRouter } from './output.js';
 import { TrapGuard } from './recovery.js';
 import { ExecSignals } from './signals.js';
@@ -586,7 +586,7 @@ export class Engine {
     if (this.contexts.size > 0 || this.executor.busy) {
       throw new InvalidArgumentError('a boot image must be taken from an engine with no contexts');
     }
-    return encodeImage(new Uint8Array(this.abi.exports.memory.buffer));
+    return encodeImage(new Uint8Array(this.abi.exports.memory.buffer), initialMemory(this.assets.module));
   }
 }
 

@@ -13,6 +13,7 @@ import { mountMkdir, mountReadFile, mountReaddir, mountRm, mountStat, mountWrite
 import { MountingPreopen, findMount, type EngineMount, type MountPoint } from './mount-router.js';
 import { hostApiPath } from './paths.js';
 import { DEFAULT_FS_BYTES, FsQuota, MAX_FILE_BYTES } from './quota.js';
+import { bundleFile, type StdlibSource } from './stdlib.js';
 
 /** What {@link VirtualFileSystem.stat} reports. */
 export interface FileStat {
@@ -56,17 +57,15 @@ export class VirtualFileSystem {
   private readonly mounts: MountPoint[] = [];
 
   /**
-   * @param stdlib the bytes of the stdlib bundle, served read-only at {@link STDLIB_PATH}
+   * @param stdlib the stdlib bundle (its bytes, or a URL in browsers), served read-only at {@link STDLIB_PATH}
    * @throws InvalidArgumentError when a mount's guest path is `/`, under `/lib`, or inside another mount
    */
-  constructor(stdlib: Uint8Array, options: FileSystemOptions = {}) {
+  constructor(stdlib: StdlibSource, options: FileSystemOptions = {}) {
     this.root = new Directory(new Map());
     this.tree = new MemTree(this.root, new FsQuota(options.fsBytes ?? DEFAULT_FS_BYTES));
     const lib = new Directory(new Map());
-    // The shim's File copies what it is given: hand it the bundle afterwards, so that every box of a
-    // thread shares one copy (4 MB each otherwise). Read-only: nothing writes it in place.
-    const bundle = new File(new Uint8Array(0), { readonly: true });
-    bundle.data = stdlib;
+    // Every box of a thread shares one copy of the bundle (read-only: nothing writes it in place).
+    const bundle = bundleFile(stdlib);
     this.tree.adopt(this.root, 'lib', lib);
     this.tree.adopt(lib, 'python313.zip', bundle);
     this.tree.markReadOnly(lib);

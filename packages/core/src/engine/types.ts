@@ -7,6 +7,7 @@ import type { CrashReason } from '../errors.js';
 import type { GuestError } from './abi.js';
 import type { EngineMount } from './mount-router.js';
 import type { GuestActivity } from './signals.js';
+import type { StdlibSource } from './stdlib.js';
 
 export type { GuestError };
 
@@ -21,8 +22,11 @@ export type { GuestError };
 export interface GuestAssets {
   /** The compiled `pybox.wasm` (compile it once, share it between engines). */
   module: WebAssembly.Module;
-  /** The bytes of `python313.zip`. */
-  stdlib: Uint8Array;
+  /**
+   * The bytes of `python313.zip`, or (browsers) its URL: then it is fetched in the background
+   * and read synchronously only if Python needs it before the fetch is done.
+   */
+  stdlib: StdlibSource;
   /**
    * A boot image of this module (see image.ts). With it, an engine starts by
    * copying memory instead of booting CPython: about 20× faster.

@@ -104,12 +104,39 @@ function jsonProblems(json: JsonSchema): ProblemFinder {
   // The validator annotates the schema objects it is given: hand it a copy.
   const schema = JSON.parse(JSON.stringify(json)) as Schema | boolean;
   const validator = new Validator(schema as Schema, draftOf(schema), false);
+  // Worked out once, as every call pays for the checks: a schema that can refuse no object
+  // needs no validator run, and one that never says `integer` has no unsafe integers.
+  const permissive = acceptsEveryObject(schema);
+  const integers = JSON.stringify(schema).includes('"integer"');
+  const unsafe = (value: unknown): Problem[] => (integers ? unsafeIntegers(value, schema, schema, []) : []);
   const find = (value: unknown): Problem[] => {
+    if (permissive && typeof value === 'object' && value !== null && !Array.isArray(value)) return [];
     const result = validator.validate(value);
     const problems = result.valid ? [] : explain(result.errors, schema, value);
-    return problems.concat(unsafeIntegers(value, schema, schema, []));
+    return problems.concat(unsafe(value));
   };
-  return Object.assign(find, { unsafeIntegers: (value: unknown) => unsafeIntegers(value, schema, schema, []) });
+  return Object.assign(find, { unsafeIntegers: unsafe });
+}
+
+/** Keywords that only describe: they never make a value invalid. */
+const ANNOTATIONS = new Set(['$schema', '$id', '$comment', 'title', 'description', 'default', 'examples', 'deprecated', 'readOnly', 'writeOnly']);
+
+/**
+ * Whether a schema accepts every JSON object: `type: "object"` at most, and properties whose
+ * schemas are empty (annotations only) — the shape of a tool whose arguments are unconstrained.
+ */
+function acceptsEveryObject(schema: Schema | boolean): boolean {
+  if (schema === true) return true;
+  if (typeof schema !== 'object' || schema === null) return false;
+  const unconstrained = (s: unknown) =>
+    s === true || (typeof s === 'object' && s !== null && !Array.isArray(s) && Object.keys(s).every((k) => ANNOTATIONS.has(k)));
+  return Object.entries(schema).every(([key, v]) => {
+    if (ANNOTATIONS.has(key)) return true;
+    if (key === 'type') return v === 'object';
+    if (key === 'properties') return typeof v === 'object' && v !== null && Object.values(v).every(unconstrained);
+    if (key === 'additionalProperties') return unconstrained(v);
+    return false;
+  });
 }
 
 function draftOf(schema: Schema | boolean): SchemaDraft {
