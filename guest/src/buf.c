@@ -104,6 +104,23 @@ void buf_put_utf8(Buf *b, Py_UCS4 c) {
     buf_put(b, u, n);
 }
 
+/* Writes JSON's escape of `c` and returns 1, or returns 0 when `c` goes as itself. Lone
+ * surrogates are escaped (\udXXX), never written raw. */
+static int put_escaped(Buf *b, Py_UCS4 c) {
+    switch (c) {
+    case '"': buf_put(b, "\\\"", 2); return 1;
+    case '\\': buf_put(b, "\\\\", 2); return 1;
+    case '\n': buf_put(b, "\\n", 2); return 1;
+    case '\r': buf_put(b, "\\r", 2); return 1;
+    case '\t': buf_put(b, "\\t", 2); return 1;
+    }
+    if (c < 0x20 || (c >= 0xD800 && c <= 0xDFFF) || c == 0x2028 || c == 0x2029) {
+        put_u_escape(b, c);
+        return 1;
+    }
+    return 0;
+}
+
 /* Reads the code points through the str's C storage, so str subclasses run no code. Lone
  * surrogates become \udXXX escapes, which JSON.parse turns back into the same lone
  * surrogates. Returns 1 when the string was cut at max_chars (-1 = no cap). */
@@ -125,14 +142,7 @@ int buf_put_json_str(Buf *b, PyObject *s, Py_ssize_t max_chars) {
             unsigned char c = (unsigned char)a[i];
             if (c >= 0x20 && c != '"' && c != '\\') continue;
             buf_put(b, a + start, (size_t)(i - start));
-            switch (c) {
-            case '"': buf_put(b, "\\\"", 2); break;
-            case '\\': buf_put(b, "\\\\", 2); break;
-            case '\n': buf_put(b, "\\n", 2); break;
-            case '\r': buf_put(b, "\\r", 2); break;
-            case '\t': buf_put(b, "\\t", 2); break;
-            default: put_u_escape(b, c);
-            }
+            put_escaped(b, c);
             start = i + 1;
         }
         buf_put(b, a + start, (size_t)(n - start));
@@ -141,19 +151,7 @@ int buf_put_json_str(Buf *b, PyObject *s, Py_ssize_t max_chars) {
     }
     for (Py_ssize_t i = 0; i < n && !b->failed; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        switch (c) {
-        case '"': buf_put(b, "\\\"", 2); break;
-        case '\\': buf_put(b, "\\\\", 2); break;
-        case '\n': buf_put(b, "\\n", 2); break;
-        case '\r': buf_put(b, "\\r", 2); break;
-        case '\t': buf_put(b, "\\t", 2); break;
-        default:
-            if (c < 0x20 || (c >= 0xD800 && c <= 0xDFFF) || c == 0x2028 || c == 0x2029) {
-                put_u_escape(b, c);
-            } else {
-                buf_put_utf8(b, c);
-            }
-        }
+        if (!put_escaped(b, c)) buf_put_utf8(b, c);
     }
     buf_putc(b, '"');
     return cut;
