@@ -283,6 +283,12 @@ async function main() {
   const tStart = now();
   const python = findPython();
   const montyMod = await loadMonty();
+  let hasPyodide = true;
+  try {
+    require.resolve('pyodide/package.json');
+  } catch {
+    hasPyodide = false;
+  }
   const pyo = want('warm') || want('imports') ? await loadPyodidePeer() : null;
   const missing = {
     monty: NA('@pydantic/monty not installed'),
@@ -298,12 +304,6 @@ async function main() {
     const coldFailures = {};
     const coldModes = ['engine', 'pybox-inthread', 'pybox-worker'];
     if (montyMod) coldModes.push('monty');
-    let hasPyodide = true;
-    try {
-      require.resolve('pyodide/package.json');
-    } catch {
-      hasPyodide = false;
-    }
     if (hasPyodide) coldModes.push('pyodide');
     for (const mode of coldModes) {
       log(`cold: ${mode} ×${COLD_N}`);
@@ -676,25 +676,25 @@ async function main() {
       };
       const node = (mode) => limitCell(process.execPath, [`${HERE}/limit.mjs`, mode]);
       const nativeLimit = `import json, signal, time
-  class Stop(BaseException): pass
-  def on_alarm(signum, frame): raise Stop()
-  signal.signal(signal.SIGALRM, on_alarm)
-  print("READY", flush=True)
-  t0 = time.perf_counter()
-  signal.setitimer(signal.ITIMER_REAL, 1.0)
-  try:
-      while True:
-          pass
-  except Stop:
-      pass
-  print(json.dumps({"ms": (time.perf_counter() - t0) * 1000, "outcome": "SIGALRM"}), flush=True)`;
+class Stop(BaseException): pass
+def on_alarm(signum, frame): raise Stop()
+signal.signal(signal.SIGALRM, on_alarm)
+print("READY", flush=True)
+t0 = time.perf_counter()
+signal.setitimer(signal.ITIMER_REAL, 1.0)
+try:
+    while True:
+        pass
+except Stop:
+    pass
+print(json.dumps({"ms": (time.perf_counter() - t0) * 1000, "outcome": "SIGALRM"}), flush=True)`;
       rows.push({
         label,
         cells: {
           inThread: await node('pybox-inthread'),
           worker: await node('pybox-worker'),
           monty: montyMod ? await node('monty') : missing.monty,
-          pyodide: pyo ? await node('pyodide') : missing.pyodide,
+          pyodide: hasPyodide ? await node('pyodide') : missing.pyodide,
           native: python ? await limitCell(python.exe, ['-c', nativeLimit]) : missing.native,
         },
         limitRow: true,
