@@ -17,7 +17,8 @@ import { importRows } from './imports.mjs';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const now = () => performance.now();
-const log = (...a) => console.error('bench:', ...a);
+const T0 = performance.now();
+const log = (...a) => console.error(`bench [${((performance.now() - T0) / 1000).toFixed(0)} s]:`, ...a);
 // `node bench/run.mjs --only imports,browser`: some sections only (cold warm limit imports browser agent).
 const SECTIONS = ['cold', 'warm', 'limit', 'imports', 'browser', 'agent'];
 const onlyArg = process.argv.indexOf('--only');
