@@ -1,9 +1,12 @@
 // One cold start, in a fresh process: `node bench/cold.mjs <mode>` prints one JSON line.
 // Modes: engine (compile / Engine.create / first exec, split), pybox-inthread, pybox-worker,
-// monty, pyodide (import → ready, then the first `1 + 1`). run.mjs spawns it N times.
+// monty, pyodide (import → ready, then the first `1 + 1`); import, import-worker, import-pyodide
+// <m1,m2,...> (the first import of those modules, timed inside Python; imports.mjs). run.mjs
+// spawns it N times.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { timedImports } from './imports.mjs';
 
 const mode = process.argv[2];
 const now = () => performance.now();
@@ -44,6 +47,22 @@ if (mode === 'engine') {
   out.firstExecMs = now() - t;
   out.result = r.ok ? r.repr : `${r.error.type}: ${r.error.message}`;
   await box.close();
+} else if (mode === 'import' || mode === 'import-worker') {
+  // The first import of one module or of a list (argv[3], comma-separated, one after another) in a
+  // fresh process, timed inside Python: [was it imported already (the boot image), ms].
+  const { PyBox } = await import('@pybox/node');
+  const box = await PyBox.create({ inThread: mode === 'import' });
+  const ctx = await box.createContext();
+  const r = await ctx.exec(timedImports(process.argv[3].split(',')));
+  if (r.ok) [out.preloaded, out.importMs] = r.value;
+  else out.error = `${r.error.type}: ${r.error.message}`;
+  await box.close();
+} else if (mode === 'import-pyodide') {
+  const { loadPyodide } = await import('pyodide');
+  const indexURL = dirname(createRequire(import.meta.url).resolve('pyodide/package.json')) + '/';
+  const py = await loadPyodide({ indexURL, stdout: () => {}, stderr: () => {} });
+  out.readyMs = now() - t0;
+  [out.preloaded, out.importMs] = py.runPython(timedImports(process.argv[3].split(','))).toJs();
 } else if (mode === 'monty') {
   const { Monty } = await import('@pydantic/monty');
   out.readyMs = now() - t0;

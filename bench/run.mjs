@@ -11,11 +11,19 @@ import { Worker } from 'node:worker_threads';
 import { PyBox } from '@pybox/node';
 import { Engine } from '@pybox/core/internal';
 import { agentRows } from './agent.mjs';
+import { browserRows } from './browser.mjs';
+import { importRows } from './imports.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const now = () => performance.now();
 const log = (...a) => console.error('bench:', ...a);
+// `node bench/run.mjs --only imports,browser`: some sections only (cold warm limit imports browser agent).
+const SECTIONS = ['cold', 'warm', 'limit', 'imports', 'browser', 'agent'];
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg > 0 ? new Set(process.argv[onlyArg + 1]?.split(',')) : new Set(SECTIONS);
+for (const name of only) if (!SECTIONS.includes(name)) throw new Error(`--only: no section ${name} (${SECTIONS.join(', ')})`);
+const want = (name) => only.has(name);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -25,7 +33,7 @@ const median = (xs) => {
 
 // A last resort: whatever happens, the bench ends (a blocked main thread cannot run timers).
 new Worker(
-  `setTimeout(() => { process._rawDebug('bench: hard timeout (10 min), killing the bench'); process.kill(process.pid, 'SIGKILL'); }, 600000);`,
+  `setTimeout(() => { process._rawDebug('bench: hard timeout (15 min), killing the bench'); process.kill(process.pid, 'SIGKILL'); }, 900000);`,
   { eval: true },
 ).unref();
 
@@ -275,425 +283,436 @@ async function main() {
   const tStart = now();
   const python = findPython();
   const montyMod = await loadMonty();
-
-  // -- cold, each in a fresh child process --
-  const COLD_N = 5;
-  const cold = {};
-  const coldFailures = {};
-  const coldModes = ['engine', 'pybox-inthread', 'pybox-worker'];
-  if (montyMod) coldModes.push('monty');
-  let hasPyodide = true;
-  try {
-    require.resolve('pyodide/package.json');
-  } catch {
-    hasPyodide = false;
-  }
-  if (hasPyodide) coldModes.push('pyodide');
-  for (const mode of coldModes) {
-    log(`cold: ${mode} ×${COLD_N}`);
-    const runs = [];
-    const failures = [];
-    for (let k = 0; k < COLD_N; k++) {
-      const r = await runChild(process.execPath, [`${HERE}/cold.mjs`, mode]);
-      const j = lastJson(r.lines);
-      if (!j) {
-        const why = childError(r);
-        log(`cold ${mode} run ${k + 1} failed: ${why}`);
-        failures.push(why);
-        if (failures.length >= 2 && runs.length === 0) break; // not installed / broken: stop trying
-        continue;
-      }
-      runs.push({ ...j, wallMs: r.wallMs });
-    }
-    cold[mode] = runs.length ? runs : null;
-    coldFailures[mode] = failures;
-    for (const f of ['compileMs', 'initMs', 'readyMs', 'firstExecMs', 'wallMs']) {
-      const xs = runs.map((r) => r[f]).filter((x) => x !== undefined);
-      if (xs.length) log(`  ${f}: min ${Math.min(...xs).toFixed(1)}, median ${median(xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)}`);
-    }
-  }
-  let coldNative = null;
-  if (python) {
-    log(`cold: native python3 ×${COLD_N}`);
-    const runs = [];
-    for (let k = 0; k < COLD_N; k++) {
-      const r = await runChild(python.exe, ['-c', 'print(1 + 1)']);
-      runs.push({ wallMs: r.wallMs, result: r.lines[0] });
-    }
-    coldNative = runs;
-  }
-  const coldCell = (mode, field) => {
-    const runs = cold[mode];
-    if (mode === 'pyodide' && !hasPyodide) return NA('pyodide not installed');
-    const failed = coldFailures[mode] ?? [];
-    if (!runs) return NA(`${mode} did not start (${failed[0] ?? 'no output'})`);
-    const cell = { value: median(runs.map((r) => r[field])), keys: runs.map((r) => r.result) };
-    if (failed.length) cell.warn = `${failed.length} of ${failed.length + runs.length} cold runs failed: ${failed[0]}`;
-    return cell;
-  };
-  const dash = { text: '—' };
-  rows.push({
-    label: 'cold: `WebAssembly.compile(pybox.wasm)` (ms)',
-    cells: { inThread: coldCell('engine', 'compileMs'), worker: dash, monty: dash, pyodide: dash, native: dash },
-    noRatio: true,
-  });
-  rows.push({
-    label: `cold: instantiate + init, \`Engine.create\`${cold.engine?.[0]?.image ? ' from the boot image' : ''} (ms)`,
-    cells: { inThread: coldCell('engine', 'initMs'), worker: dash, monty: dash, pyodide: dash, native: dash },
-    noRatio: true,
-  });
-  rows.push({
-    label: 'cold: first exec `1 + 1` right after init, incl. its context (ms)',
-    cells: {
-      inThread: coldCell('engine', 'firstExecMs'),
-      worker: coldCell('pybox-worker', 'firstExecMs'),
-      monty: montyMod ? coldCell('monty', 'firstExecMs') : NA('not installed'),
-      pyodide: coldCell('pyodide', 'firstExecMs'),
-      native: dash,
-    },
-    expect: 'trivial',
-  });
-  rows.push({
-    label: 'cold: import → ready, fresh process (ms)',
-    cells: {
-      inThread: coldCell('pybox-inthread', 'readyMs'),
-      worker: coldCell('pybox-worker', 'readyMs'),
-      monty: montyMod ? coldCell('monty', 'readyMs') : NA('not installed'),
-      pyodide: coldCell('pyodide', 'readyMs'),
-      native: dash,
-    },
-    expect: 'trivial',
-  });
-  rows.push({
-    label: 'cold: whole fresh process, spawn → `1 + 1` → exit (ms)',
-    cells: {
-      inThread: coldCell('pybox-inthread', 'wallMs'),
-      worker: coldCell('pybox-worker', 'wallMs'),
-      monty: montyMod ? coldCell('monty', 'wallMs') : NA('not installed'),
-      pyodide: coldCell('pyodide', 'wallMs'),
-      native: coldNative
-        ? { value: median(coldNative.map((r) => r.wallMs)), keys: coldNative.map((r) => r.result) }
-        : NA('python3 not found'),
-    },
-    expect: 'trivial',
-  });
-
-  // -- warm, in this process --
-  log('warm: starting PyBox (in-thread, worker), pyodide, native python3');
-  const boxIn = await PyBox.create({ inThread: true, tools: pyboxTools });
-  const boxW = await PyBox.create({ tools: pyboxTools });
-  const pyo = await loadPyodidePeer();
-  const native = python ? new NativePython(python.exe) : null;
-  const Monty = montyMod?.Monty;
-
-  const pybox = (box) => async (code) => {
-    const ctx = await box.createContext();
-    const t = now();
-    const r = await ctx.exec(code);
-    const ms = now() - t;
-    await ctx.dispose();
-    return { ms, key: pyboxKey(r) };
-  };
-  const montyRun = (code, externalFunctions) => async () => {
-    const t = now();
-    const v = new Monty(code).run(externalFunctions ? { externalFunctions } : undefined);
-    return { ms: now() - t, key: keyOf(v) };
-  };
-  const montyAsync = (code, externalFunctions) => async () => {
-    const t = now();
-    const v = await montyMod.runMontyAsync(new Monty(code), { externalFunctions });
-    return { ms: now() - t, key: keyOf(v) };
-  };
-  const pyodideRun = (code, tools = [], isAsync = false) => async () => {
-    const ns = pyo.dict();
-    for (const t of tools) ns.set(t, HOST[t]);
-    try {
-      const t = now();
-      const v = isAsync ? await pyo.py.runPythonAsync(code, { globals: ns }) : pyo.py.runPython(code, { globals: ns });
-      const ms = now() - t;
-      return { ms, key: keyOf(v) };
-    } finally {
-      ns.destroy();
-    }
-  };
+  const pyo = want('warm') || want('imports') ? await loadPyodidePeer() : null;
   const missing = {
     monty: NA('@pydantic/monty not installed'),
     pyodide: NA('pyodide not installed'),
     native: NA('python3 not found'),
   };
+  const dash = { text: '—' };
 
-  /** A row of one program run the same way everywhere. */
-  async function programRow(label, name, { repeat, warmup, scale = 1, tools = [], isAsync = false, worker = true, target }) {
-    log(label);
-    const code = P[name];
-    const cells = {};
-    rows.push({ label, cells, expect: name, target });
-    cells.inThread = await sample(() => pybox(boxIn)(code), { repeat, warmup, scale });
-    cells.worker = worker
-      ? await sample(() => pybox(boxW)(code), { repeat, warmup, scale })
-      : NA('plain (sync) tools are in-thread only');
-    const ext = tools.length ? Object.fromEntries(tools.map((t) => [t, HOST[t]])) : undefined;
-    cells.monty = !Monty
-      ? missing.monty
-      : await sample(isAsync ? montyAsync(code, ext) : montyRun(code, ext), { repeat, warmup, scale });
-    if (cells.monty.text === 'error') cells.monty = { text: 'unsupported', why: cells.monty.why };
-    cells.pyodide = pyo ? await sample(pyodideRun(code, tools, isAsync), { repeat, warmup, scale }) : missing.pyodide;
-    cells.native = native
-      ? await native.cell(
-          { op: tools.length ? (isAsync ? 'async_tools' : 'sync_tools') : 'run', code, tools, repeat, warmup },
-          scale,
-        )
-      : missing.native;
-  }
-
-  await programRow('trivial exec `1 + 1` (ms)', 'trivial', {
-    repeat: 2000,
-    warmup: 200,
-    target: [{ col: 'inThread', max: 0.04 }, { col: 'worker', max: 0.15 }],
-  });
-
-  // new context / fresh namespace
-  {
-    const label = 'new context / fresh namespace (ms)';
-    log(label);
-    const newCtx = (box) => async () => {
-      const t = now();
-      const ctx = await box.createContext();
-      const ms = now() - t;
-      await ctx.dispose();
-      return { ms };
+  if (want('cold')) {
+    // -- cold, each in a fresh child process --
+    const COLD_N = 5;
+    const cold = {};
+    const coldFailures = {};
+    const coldModes = ['engine', 'pybox-inthread', 'pybox-worker'];
+    if (montyMod) coldModes.push('monty');
+    let hasPyodide = true;
+    try {
+      require.resolve('pyodide/package.json');
+    } catch {
+      hasPyodide = false;
+    }
+    if (hasPyodide) coldModes.push('pyodide');
+    for (const mode of coldModes) {
+      log(`cold: ${mode} ×${COLD_N}`);
+      const runs = [];
+      const failures = [];
+      for (let k = 0; k < COLD_N; k++) {
+        const r = await runChild(process.execPath, [`${HERE}/cold.mjs`, mode]);
+        const j = lastJson(r.lines);
+        if (!j) {
+          const why = childError(r);
+          log(`cold ${mode} run ${k + 1} failed: ${why}`);
+          failures.push(why);
+          if (failures.length >= 2 && runs.length === 0) break; // not installed / broken: stop trying
+          continue;
+        }
+        runs.push({ ...j, wallMs: r.wallMs });
+      }
+      cold[mode] = runs.length ? runs : null;
+      coldFailures[mode] = failures;
+      for (const f of ['compileMs', 'initMs', 'readyMs', 'firstExecMs', 'wallMs']) {
+        const xs = runs.map((r) => r[f]).filter((x) => x !== undefined);
+        if (xs.length) log(`  ${f}: min ${Math.min(...xs).toFixed(1)}, median ${median(xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)}`);
+      }
+    }
+    let coldNative = null;
+    if (python) {
+      log(`cold: native python3 ×${COLD_N}`);
+      const runs = [];
+      for (let k = 0; k < COLD_N; k++) {
+        const r = await runChild(python.exe, ['-c', 'print(1 + 1)']);
+        runs.push({ wallMs: r.wallMs, result: r.lines[0] });
+      }
+      coldNative = runs;
+    }
+    const coldCell = (mode, field) => {
+      const runs = cold[mode];
+      if (mode === 'pyodide' && !hasPyodide) return NA('pyodide not installed');
+      const failed = coldFailures[mode] ?? [];
+      if (!runs) return NA(`${mode} did not start (${failed[0] ?? 'no output'})`);
+      const cell = { value: median(runs.map((r) => r[field])), keys: runs.map((r) => r.result) };
+      if (failed.length) cell.warn = `${failed.length} of ${failed.length + runs.length} cold runs failed: ${failed[0]}`;
+      return cell;
     };
     rows.push({
-      label,
+      label: 'cold: `WebAssembly.compile(pybox.wasm)` (ms)',
+      cells: { inThread: coldCell('engine', 'compileMs'), worker: dash, monty: dash, pyodide: dash, native: dash },
+      noRatio: true,
+    });
+    rows.push({
+      label: `cold: instantiate + init, \`Engine.create\`${cold.engine?.[0]?.image ? ' from the boot image' : ''} (ms)`,
+      cells: { inThread: coldCell('engine', 'initMs'), worker: dash, monty: dash, pyodide: dash, native: dash },
+      noRatio: true,
+    });
+    rows.push({
+      label: 'cold: first exec `1 + 1` right after init, incl. its context (ms)',
       cells: {
-        inThread: await sample(newCtx(boxIn), { repeat: 1000, warmup: 100 }),
-        worker: await sample(newCtx(boxW), { repeat: 1000, warmup: 100 }),
+        inThread: coldCell('engine', 'firstExecMs'),
+        worker: coldCell('pybox-worker', 'firstExecMs'),
+        monty: montyMod ? coldCell('monty', 'firstExecMs') : NA('not installed'),
+        pyodide: coldCell('pyodide', 'firstExecMs'),
+        native: dash,
+      },
+      expect: 'trivial',
+    });
+    rows.push({
+      label: 'cold: import → ready, fresh process (ms)',
+      cells: {
+        inThread: coldCell('pybox-inthread', 'readyMs'),
+        worker: coldCell('pybox-worker', 'readyMs'),
+        monty: montyMod ? coldCell('monty', 'readyMs') : NA('not installed'),
+        pyodide: coldCell('pyodide', 'readyMs'),
+        native: dash,
+      },
+      expect: 'trivial',
+    });
+    rows.push({
+      label: 'cold: whole fresh process, spawn → `1 + 1` → exit (ms)',
+      cells: {
+        inThread: coldCell('pybox-inthread', 'wallMs'),
+        worker: coldCell('pybox-worker', 'wallMs'),
+        monty: montyMod ? coldCell('monty', 'wallMs') : NA('not installed'),
+        pyodide: coldCell('pyodide', 'wallMs'),
+        native: coldNative
+          ? { value: median(coldNative.map((r) => r.wallMs)), keys: coldNative.map((r) => r.result) }
+          : NA('python3 not found'),
+      },
+      expect: 'trivial',
+    });
+  }
+
+  if (want('warm')) {
+    // -- warm, in this process --
+    log('warm: starting PyBox (in-thread, worker), native python3');
+    const boxIn = await PyBox.create({ inThread: true, tools: pyboxTools });
+    const boxW = await PyBox.create({ tools: pyboxTools });
+    const native = python ? new NativePython(python.exe) : null;
+    const Monty = montyMod?.Monty;
+
+    const pybox = (box) => async (code) => {
+      const ctx = await box.createContext();
+      const t = now();
+      const r = await ctx.exec(code);
+      const ms = now() - t;
+      await ctx.dispose();
+      return { ms, key: pyboxKey(r) };
+    };
+    const montyRun = (code, externalFunctions) => async () => {
+      const t = now();
+      const v = new Monty(code).run(externalFunctions ? { externalFunctions } : undefined);
+      return { ms: now() - t, key: keyOf(v) };
+    };
+    const montyAsync = (code, externalFunctions) => async () => {
+      const t = now();
+      const v = await montyMod.runMontyAsync(new Monty(code), { externalFunctions });
+      return { ms: now() - t, key: keyOf(v) };
+    };
+    const pyodideRun = (code, tools = [], isAsync = false) => async () => {
+      const ns = pyo.dict();
+      for (const t of tools) ns.set(t, HOST[t]);
+      try {
+        const t = now();
+        const v = isAsync ? await pyo.py.runPythonAsync(code, { globals: ns }) : pyo.py.runPython(code, { globals: ns });
+        const ms = now() - t;
+        return { ms, key: keyOf(v) };
+      } finally {
+        ns.destroy();
+      }
+    };
+
+    /** A row of one program run the same way everywhere. */
+    async function programRow(label, name, { repeat, warmup, scale = 1, tools = [], isAsync = false, worker = true, target }) {
+      log(label);
+      const code = P[name];
+      const cells = {};
+      rows.push({ label, cells, expect: name, target });
+      cells.inThread = await sample(() => pybox(boxIn)(code), { repeat, warmup, scale });
+      cells.worker = worker
+        ? await sample(() => pybox(boxW)(code), { repeat, warmup, scale })
+        : NA('plain (sync) tools are in-thread only');
+      const ext = tools.length ? Object.fromEntries(tools.map((t) => [t, HOST[t]])) : undefined;
+      cells.monty = !Monty
+        ? missing.monty
+        : await sample(isAsync ? montyAsync(code, ext) : montyRun(code, ext), { repeat, warmup, scale });
+      if (cells.monty.text === 'error') cells.monty = { text: 'unsupported', why: cells.monty.why };
+      cells.pyodide = pyo ? await sample(pyodideRun(code, tools, isAsync), { repeat, warmup, scale }) : missing.pyodide;
+      cells.native = native
+        ? await native.cell(
+            { op: tools.length ? (isAsync ? 'async_tools' : 'sync_tools') : 'run', code, tools, repeat, warmup },
+            scale,
+          )
+        : missing.native;
+    }
+
+    await programRow('trivial exec `1 + 1` (ms)', 'trivial', {
+      repeat: 2000,
+      warmup: 200,
+      target: [{ col: 'inThread', max: 0.04 }, { col: 'worker', max: 0.15 }],
+    });
+
+    // new context / fresh namespace
+    {
+      const label = 'new context / fresh namespace (ms)';
+      log(label);
+      const newCtx = (box) => async () => {
+        const t = now();
+        const ctx = await box.createContext();
+        const ms = now() - t;
+        await ctx.dispose();
+        return { ms };
+      };
+      rows.push({
+        label,
+        cells: {
+          inThread: await sample(newCtx(boxIn), { repeat: 1000, warmup: 100 }),
+          worker: await sample(newCtx(boxW), { repeat: 1000, warmup: 100 }),
+          monty: Monty
+            ? await sample(
+                async () => {
+                  const t = now();
+                  new montyMod.MontyRepl();
+                  return { ms: now() - t };
+                },
+                { repeat: 1000, warmup: 100 },
+              )
+            : missing.monty,
+          pyodide: pyo
+            ? await sample(
+                async () => {
+                  const t = now();
+                  const d = pyo.dict();
+                  const ms = now() - t;
+                  d.destroy();
+                  return { ms };
+                },
+                { repeat: 1000, warmup: 100 },
+              )
+            : missing.pyodide,
+          native: native ? await native.cell({ op: 'new_namespace', repeat: 200, warmup: 20 }) : missing.native,
+        },
+        target: [{ col: 'inThread', max: 0.1 }, { col: 'worker', max: 0.1 }],
+      });
+    }
+
+    await programRow('`sum(i*i for i in range(10**6))` (ms)', 'sum', {
+      repeat: 7,
+      warmup: 1,
+      target: [{ col: 'inThread', maxRatioToNative: 2.5 }],
+    });
+    await programRow('10k dicts: json dumps + loads + filter (ms)', 'json', { repeat: 7, warmup: 1 });
+    await programRow('regex over 100 KB: findall + sub + finditer (ms)', 'regex', { repeat: 7, warmup: 1 });
+    await programRow(`sync host call \`f(i)\`, ${N_CALLS / 1000}k in one exec, per call (µs)`, 'syncCalls', {
+      repeat: 5,
+      warmup: 1,
+      scale: 1000 / N_CALLS,
+      tools: ['f'],
+      worker: false,
+    });
+    await programRow(`awaited tool call \`await g(i)\`, ${N_CALLS / 1000}k in a loop, per call (µs)`, 'awaitCalls', {
+      repeat: 5,
+      warmup: 1,
+      scale: 1000 / N_CALLS,
+      tools: ['g'],
+      isAsync: true,
+      target: [{ col: 'inThread', max: 10 }],
+    });
+    await programRow('1,000 awaited tool calls gathered, amortised per call (µs)', 'gather1000', {
+      repeat: 10,
+      warmup: 2,
+      scale: 1000 / 1000,
+      tools: ['g'],
+      isAsync: true,
+      target: [{ col: 'worker', max: 30 }],
+    });
+    await programRow('100 gathered tools of 5 ms each, total (ms)', 'slow100', {
+      repeat: 10,
+      warmup: 2,
+      tools: ['slow'],
+      isAsync: true,
+      target: [{ col: 'inThread', max: 8 }, { col: 'worker', max: 8 }],
+    });
+
+    // -- CPU loop with a time limit vs without --
+    {
+      const label = 'CPU loop (1M iterations) with a time limit vs without: overhead (%)';
+      log(label);
+      const REP = 9;
+      const overhead = async (withFn, withoutFn) => {
+        try {
+          const a = [];
+          const b = [];
+          const keys = [];
+          for (let k = 0; k < REP + 1; k++) {
+            const x = await withFn();
+            const y = await withoutFn();
+            if (k === 0) continue;
+            a.push(x.ms);
+            b.push(y.ms);
+            keys.push(x.key, y.key);
+          }
+          return {
+            value: (median(a) / median(b) - 1) * 100,
+            keys,
+            withoutMs: median(b),
+            detail: `${median(a).toFixed(1)} vs ${median(b).toFixed(1)} ms`,
+          };
+        } catch (e) {
+          return errorCell(e);
+        }
+      };
+      // PyBox: the facade always arms a limit (default 30 s), so "without" needs the engine itself.
+      const base = new URL('./wasm/', import.meta.resolve('@pybox/core'));
+      const [wasm, stdlib, image] = await Promise.all([
+        readFile(new URL('pybox.wasm', base)),
+        readFile(new URL('python313.zip', base)),
+        readFile(new URL('pybox.image', base)).catch(() => undefined),
+      ]);
+      const assets = { module: await WebAssembly.compile(wasm), stdlib: new Uint8Array(stdlib) };
+      if (image) assets.image = new Uint8Array(image);
+      const engine = await Engine.create(assets);
+      const engineRun = (options) => async () => {
+        const ctx = engine.createContext();
+        const t = now();
+        const r = await engine.exec(ctx, P.cpuLoop, options);
+        const ms = now() - t;
+        engine.deleteContext(ctx);
+        return { ms, key: pyboxKey(r) };
+      };
+      const cells = {
+        inThread: await overhead(engineRun({ timeoutMs: 60_000 }), engineRun({})),
+        worker: NA('the facade always arms a limit (limits.timeoutMs defaults to 30 s)'),
         monty: Monty
-          ? await sample(
+          ? await overhead(
               async () => {
                 const t = now();
-                new montyMod.MontyRepl();
-                return { ms: now() - t };
+                const v = new Monty(P.cpuLoop).run({ limits: { maxDurationSecs: 60 } });
+                return { ms: now() - t, key: keyOf(v) };
               },
-              { repeat: 1000, warmup: 100 },
+              montyRun(P.cpuLoop),
             )
           : missing.monty,
         pyodide: pyo
-          ? await sample(
-              async () => {
-                const t = now();
-                const d = pyo.dict();
-                const ms = now() - t;
-                d.destroy();
-                return { ms };
-              },
-              { repeat: 1000, warmup: 100 },
-            )
+          ? await (async () => {
+              const buf = new Int32Array(new SharedArrayBuffer(4));
+              const run = pyodideRun(P.cpuLoop);
+              return overhead(
+                async () => {
+                  pyo.py.setInterruptBuffer(buf);
+                  try {
+                    return await run();
+                  } finally {
+                    pyo.py.setInterruptBuffer(undefined);
+                  }
+                },
+                run,
+              );
+            })()
           : missing.pyodide,
-        native: native ? await native.cell({ op: 'new_namespace', repeat: 200, warmup: 20 }) : missing.native,
-      },
-      target: [{ col: 'inThread', max: 0.1 }, { col: 'worker', max: 0.1 }],
-    });
+        native: native
+          ? await (async () => {
+              try {
+                const r = await native.command({ op: 'limit_overhead', code: P.cpuLoop, repeat: REP, warmup: 1 });
+                return {
+                  value: (median(r.with) / median(r.without) - 1) * 100,
+                  keys: r.results,
+                  withoutMs: median(r.without),
+                  detail: `${median(r.with).toFixed(1)} vs ${median(r.without).toFixed(1)} ms`,
+                };
+              } catch (e) {
+                return errorCell(e);
+              }
+            })()
+          : missing.native,
+      };
+      // The same loop's plain time (the "without" runs above): top-level code, as agents write it.
+      const plain = (cell) => ('withoutMs' in cell ? { value: cell.withoutMs, keys: cell.keys } : cell);
+      rows.push({
+        label: 'CPU loop `while i < 1000000: i += 1` at top level, no limit (ms)',
+        cells: {
+          inThread: plain(cells.inThread),
+          worker: await sample(() => pybox(boxW)(P.cpuLoop), { repeat: 5, warmup: 1 }),
+          monty: plain(cells.monty),
+          pyodide: plain(cells.pyodide),
+          native: plain(cells.native),
+        },
+        expect: 'cpuLoop',
+        note: 'worker: facade default limit (30 s) armed',
+      });
+      rows.push({ label, cells, expect: 'cpuLoop', noRatio: true, target: [{ col: 'inThread', max: 10 }], signed: true });
+    }
+
+    await boxIn.close();
+    await boxW.close();
+    native?.close();
   }
 
-  await programRow('`sum(i*i for i in range(10**6))` (ms)', 'sum', {
-    repeat: 7,
-    warmup: 1,
-    target: [{ col: 'inThread', maxRatioToNative: 2.5 }],
-  });
-  await programRow('10k dicts: json dumps + loads + filter (ms)', 'json', { repeat: 7, warmup: 1 });
-  await programRow('regex over 100 KB: findall + sub + finditer (ms)', 'regex', { repeat: 7, warmup: 1 });
-  await programRow(`sync host call \`f(i)\`, ${N_CALLS / 1000}k in one exec, per call (µs)`, 'syncCalls', {
-    repeat: 5,
-    warmup: 1,
-    scale: 1000 / N_CALLS,
-    tools: ['f'],
-    worker: false,
-  });
-  await programRow(`awaited tool call \`await g(i)\`, ${N_CALLS / 1000}k in a loop, per call (µs)`, 'awaitCalls', {
-    repeat: 5,
-    warmup: 1,
-    scale: 1000 / N_CALLS,
-    tools: ['g'],
-    isAsync: true,
-    target: [{ col: 'inThread', max: 10 }],
-  });
-  await programRow('1,000 awaited tool calls gathered, amortised per call (µs)', 'gather1000', {
-    repeat: 10,
-    warmup: 2,
-    scale: 1000 / 1000,
-    tools: ['g'],
-    isAsync: true,
-    target: [{ col: 'worker', max: 30 }],
-  });
-  await programRow('100 gathered tools of 5 ms each, total (ms)', 'slow100', {
-    repeat: 10,
-    warmup: 2,
-    tools: ['slow'],
-    isAsync: true,
-    target: [{ col: 'inThread', max: 8 }, { col: 'worker', max: 8 }],
-  });
-
-  // -- CPU loop with a time limit vs without --
-  {
-    const label = 'CPU loop (1M iterations) with a time limit vs without: overhead (%)';
-    log(label);
-    const REP = 9;
-    const overhead = async (withFn, withoutFn) => {
-      try {
-        const a = [];
-        const b = [];
-        const keys = [];
-        for (let k = 0; k < REP + 1; k++) {
-          const x = await withFn();
-          const y = await withoutFn();
-          if (k === 0) continue;
-          a.push(x.ms);
-          b.push(y.ms);
-          keys.push(x.key, y.key);
+  if (want('limit')) {
+    // -- `while True: pass` with a 1 s limit, each in a fresh process that is killed if it runs on --
+    {
+      const label = '`while True: pass`, 1 s limit: stopped at (ms)';
+      log(label);
+      const limitCell = async (cmd, args) => {
+        const r = await runChild(cmd, args, { timeoutMs: 60_000, stopAfterReadyMs: 5_000 });
+        if (r.killed === 'did not stop') return { text: 'did not stop' };
+        const j = lastJson(r.lines);
+        if (!j) {
+          log(`limit ${args.at(-1).slice(0, 20)} failed: ${r.stderr.trim().split('\n').slice(-8).join(' | ')}`);
+          return errorCell(childError(r));
         }
-        return {
-          value: (median(a) / median(b) - 1) * 100,
-          keys,
-          withoutMs: median(b),
-          detail: `${median(a).toFixed(1)} vs ${median(b).toFixed(1)} ms`,
-        };
-      } catch (e) {
-        return errorCell(e);
-      }
-    };
-    // PyBox: the facade always arms a limit (default 30 s), so "without" needs the engine itself.
-    const base = new URL('./wasm/', import.meta.resolve('@pybox/core'));
-    const [wasm, stdlib, image] = await Promise.all([
-      readFile(new URL('pybox.wasm', base)),
-      readFile(new URL('python313.zip', base)),
-      readFile(new URL('pybox.image', base)).catch(() => undefined),
-    ]);
-    const assets = { module: await WebAssembly.compile(wasm), stdlib: new Uint8Array(stdlib) };
-    if (image) assets.image = new Uint8Array(image);
-    const engine = await Engine.create(assets);
-    const engineRun = (options) => async () => {
-      const ctx = engine.createContext();
-      const t = now();
-      const r = await engine.exec(ctx, P.cpuLoop, options);
-      const ms = now() - t;
-      engine.deleteContext(ctx);
-      return { ms, key: pyboxKey(r) };
-    };
-    const cells = {
-      inThread: await overhead(engineRun({ timeoutMs: 60_000 }), engineRun({})),
-      worker: NA('the facade always arms a limit (limits.timeoutMs defaults to 30 s)'),
-      monty: Monty
-        ? await overhead(
-            async () => {
-              const t = now();
-              const v = new Monty(P.cpuLoop).run({ limits: { maxDurationSecs: 60 } });
-              return { ms: now() - t, key: keyOf(v) };
-            },
-            montyRun(P.cpuLoop),
-          )
-        : missing.monty,
-      pyodide: pyo
-        ? await (async () => {
-            const buf = new Int32Array(new SharedArrayBuffer(4));
-            const run = pyodideRun(P.cpuLoop);
-            return overhead(
-              async () => {
-                pyo.py.setInterruptBuffer(buf);
-                try {
-                  return await run();
-                } finally {
-                  pyo.py.setInterruptBuffer(undefined);
-                }
-              },
-              run,
-            );
-          })()
-        : missing.pyodide,
-      native: native
-        ? await (async () => {
-            try {
-              const r = await native.command({ op: 'limit_overhead', code: P.cpuLoop, repeat: REP, warmup: 1 });
-              return {
-                value: (median(r.with) / median(r.without) - 1) * 100,
-                keys: r.results,
-                withoutMs: median(r.without),
-                detail: `${median(r.with).toFixed(1)} vs ${median(r.without).toFixed(1)} ms`,
-              };
-            } catch (e) {
-              return errorCell(e);
-            }
-          })()
-        : missing.native,
-    };
-    // The same loop's plain time (the "without" runs above): top-level code, as agents write it.
-    const plain = (cell) => ('withoutMs' in cell ? { value: cell.withoutMs, keys: cell.keys } : cell);
-    rows.push({
-      label: 'CPU loop `while i < 1000000: i += 1` at top level, no limit (ms)',
-      cells: {
-        inThread: plain(cells.inThread),
-        worker: await sample(() => pybox(boxW)(P.cpuLoop), { repeat: 5, warmup: 1 }),
-        monty: plain(cells.monty),
-        pyodide: plain(cells.pyodide),
-        native: plain(cells.native),
-      },
-      expect: 'cpuLoop',
-      note: 'worker: facade default limit (30 s) armed',
-    });
-    rows.push({ label, cells, expect: 'cpuLoop', noRatio: true, target: [{ col: 'inThread', max: 10 }], signed: true });
+        return { value: j.ms, outcome: j.outcome };
+      };
+      const node = (mode) => limitCell(process.execPath, [`${HERE}/limit.mjs`, mode]);
+      const nativeLimit = `import json, signal, time
+  class Stop(BaseException): pass
+  def on_alarm(signum, frame): raise Stop()
+  signal.signal(signal.SIGALRM, on_alarm)
+  print("READY", flush=True)
+  t0 = time.perf_counter()
+  signal.setitimer(signal.ITIMER_REAL, 1.0)
+  try:
+      while True:
+          pass
+  except Stop:
+      pass
+  print(json.dumps({"ms": (time.perf_counter() - t0) * 1000, "outcome": "SIGALRM"}), flush=True)`;
+      rows.push({
+        label,
+        cells: {
+          inThread: await node('pybox-inthread'),
+          worker: await node('pybox-worker'),
+          monty: montyMod ? await node('monty') : missing.monty,
+          pyodide: pyo ? await node('pyodide') : missing.pyodide,
+          native: python ? await limitCell(python.exe, ['-c', nativeLimit]) : missing.native,
+        },
+        limitRow: true,
+      });
+    }
   }
 
-  await boxIn.close();
-  await boxW.close();
-  native?.close();
-
-  // -- `while True: pass` with a 1 s limit, each in a fresh process that is killed if it runs on --
-  {
-    const label = '`while True: pass`, 1 s limit: stopped at (ms)';
-    log(label);
-    const limitCell = async (cmd, args) => {
-      const r = await runChild(cmd, args, { timeoutMs: 60_000, stopAfterReadyMs: 5_000 });
-      if (r.killed === 'did not stop') return { text: 'did not stop' };
-      const j = lastJson(r.lines);
-      if (!j) {
-        log(`limit ${args.at(-1).slice(0, 20)} failed: ${r.stderr.trim().split('\n').slice(-8).join(' | ')}`);
-        return errorCell(childError(r));
-      }
-      return { value: j.ms, outcome: j.outcome };
-    };
-    const node = (mode) => limitCell(process.execPath, [`${HERE}/limit.mjs`, mode]);
-    const nativeLimit = `import json, signal, time
-class Stop(BaseException): pass
-def on_alarm(signum, frame): raise Stop()
-signal.signal(signal.SIGALRM, on_alarm)
-print("READY", flush=True)
-t0 = time.perf_counter()
-signal.setitimer(signal.ITIMER_REAL, 1.0)
-try:
-    while True:
-        pass
-except Stop:
-    pass
-print(json.dumps({"ms": (time.perf_counter() - t0) * 1000, "outcome": "SIGALRM"}), flush=True)`;
-    rows.push({
-      label,
-      cells: {
-        inThread: await node('pybox-inthread'),
-        worker: await node('pybox-worker'),
-        monty: montyMod ? await node('monty') : missing.monty,
-        pyodide: pyo ? await node('pyodide') : missing.pyodide,
-        native: python ? await limitCell(python.exe, ['-c', nativeLimit]) : missing.native,
-      },
-      limitRow: true,
-    });
-  }
+  // -- first imports of stdlib modules (bench/imports.mjs) --
+  if (want('imports')) rows.push(...(await importRows(log, { PyBox, python, pyodide: pyo, runChild, lastJson })));
+  // -- the page in Chromium (bench/browser.mjs) --
+  if (want('browser')) rows.push(...(await browserRows(log)));
 
   log(`done in ${((now() - tStart) / 1000).toFixed(1)} s`);
   const versions = [`node ${process.version}`, python ? `python3 ${python.version}` : 'no python3'];
   if (pyo) versions.push(`pyodide ${pyo.py.version}`);
   log(versions.join(', '));
   // -- the agent layer (bench/agent.mjs) --
-  rows.push(...(await agentRows(log)));
+  if (want('agent')) rows.push(...(await agentRows(log)));
 
   printTable(rows);
   process.exit(0);

@@ -43,11 +43,30 @@ async function fetchAssets(urls: AssetUrls): Promise<GuestAssets> {
     compile(wasmUrl),
     imageUrl ? fetchBytes(imageUrl).catch(() => undefined) : undefined,
   ]);
-  // With a boot image the first result needs none of the stdlib bundle: the engine fetches it
-  // in the background (engine/stdlib.ts). Without one, CPython boots from it at once.
+  // With a boot image the first result needs none of the stdlib bundle: a worker reads it when
+  // Python first needs it (engine/stdlib.ts), and this thread fetches it into the HTTP cache
+  // meanwhile. Without an image, CPython boots from it at once.
+  if (!image) return { module, stdlib: await fetchBytes(stdlibUrl) };
   const base = typeof location === 'undefined' ? undefined : location.href;
-  const stdlib = image ? { url: new URL(stdlibUrl, base).href } : await fetchBytes(stdlibUrl);
-  return image ? { module, stdlib, image } : { module, stdlib };
+  const url = new URL(stdlibUrl, base).href;
+  void fetch(url)
+    .then((r) => r.arrayBuffer())
+    .catch(() => undefined); // the worker's own read says what went wrong, if it is ever needed
+  return { module, stdlib: { url }, image };
+}
+
+/**
+ * The assets with the stdlib bundle's bytes, for an engine on the calling thread (whose
+ * blocking read would wait on the cache-warming fetch this same thread has to finish).
+ *
+ * @example
+ * ```ts
+ * const engine = await Engine.create(await withStdlibBytes(await loadAssets()))
+ * ```
+ */
+export async function withStdlibBytes(assets: GuestAssets): Promise<GuestAssets> {
+  if (assets.stdlib instanceof Uint8Array) return assets;
+  return { ...assets, stdlib: await fetchBytes(assets.stdlib.url) };
 }
 
 async function compile(url: string | URL): Promise<WebAssembly.Module> {

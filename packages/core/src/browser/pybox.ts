@@ -10,7 +10,7 @@ import { Engine } from '../engine/engine.js';
 import { InThreadHost } from '../engine/in-thread-host.js';
 import type { EngineOptions } from '../engine/types.js';
 import { WorkerHost, type WorkerHandle } from '../worker/client.js';
-import { loadAssets, type AssetUrls } from './assets.js';
+import { loadAssets, withStdlibBytes, type AssetUrls } from './assets.js';
 
 /**
  * Options of `PyBox.create` in a browser.
@@ -47,7 +47,7 @@ export class PyBox extends PyBoxBase {
     const engineOptions = toEngineOptions(options);
     let host: EngineHost;
     if (options.inThread) {
-      host = new InThreadHost(await Engine.create(assets, engineOptions));
+      host = new InThreadHost(await Engine.create(await withStdlibBytes(assets), engineOptions));
     } else {
       host = await WorkerHost.start(startWebWorker, assets, engineOptions);
     }
@@ -72,7 +72,7 @@ export class PyBox extends PyBoxBase {
     checkRestore(bytes, options, ['inThread', 'assets']);
     const assets = await loadAssets(options.assets);
     const { host, state } = options.inThread
-      ? await InThreadHost.restore(assets, bytes, { maxBytes: options.maxBytes })
+      ? await InThreadHost.restore(await withStdlibBytes(assets), bytes, { maxBytes: options.maxBytes })
       : await WorkerHost.restore(startWebWorker, assets, {}, bytes, options.maxBytes);
     return PyBoxBase.openRestored((h, l) => new PyBox(h, l), host, state, options);
   }

@@ -1,10 +1,10 @@
 /**
  * The stdlib bundle as a file of the guest's filesystem: its bytes, or — in
- * browsers — a URL it is fetched from. A box booted from the boot image has
- * its most-used modules imported already, so the first result needs no byte
- * of the bundle: it is fetched in the background, and read synchronously
- * only if Python asks for it before that fetch is done (a blocking request,
- * which a worker may make).
+ * browsers — a URL it is read from. A box booted from the boot image has its
+ * most-used modules imported already, so the first result needs no byte of
+ * the bundle: the page fetches it into the HTTP cache in the background, and
+ * the worker reads it (a blocking request, which a worker may make) when
+ * Python first imports a module the image does not hold.
  */
 import { File } from '@bjorn3/browser_wasi_shim';
 
@@ -32,21 +32,18 @@ export function bundleFile(source: StdlibSource): File {
   return new FetchedBundle(source.url);
 }
 
-/** The bundle fetched from a URL: in the background at once, synchronously on first read if not there yet. */
+/**
+ * The bundle read from a URL on first use, with a blocking request. Nothing is fetched in the
+ * background here: in Chromium a blocking request waits on an unfinished fetch of the same URL
+ * (the HTTP cache locks the entry), and that fetch could only finish on this thread — 20 s
+ * of deadlock. The page warms the HTTP cache instead (browser/assets.ts), on its own thread.
+ */
 class FetchedBundle extends File {
   /** The bundle once it is here (null until then). */
   bytes: Uint8Array | null = null;
 
   constructor(readonly url: string) {
     super(new Uint8Array(0), { readonly: true });
-    if (typeof fetch === 'function') {
-      fetch(url)
-        .then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error(`HTTP ${r.status}`))))
-        .then((buffer) => {
-          this.bytes ??= new Uint8Array(buffer);
-        })
-        .catch(() => undefined); // the synchronous read says what went wrong, if it is ever needed
-    }
   }
 }
 // The shim reads and sizes a file through `data` (a plain property of File): here it waits for
