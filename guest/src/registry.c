@@ -27,6 +27,10 @@ PyObject *g_pristine_builtins = NULL;
 int g_host_binding = 0;
 
 static int g_watcher = -1;
+/* Every name any context ever protected (names only, never removed): a store to any other name,
+ * which is nearly every store, is judged with one lookup. */
+static PyObject *g_ever_protected = NULL;
+static PyObject *g_builtins_name = NULL;
 static int g_restoring = 0;
 static PyObject *g_violation_dict = NULL; /* the watched dict that changed */
 static PyObject *g_violation_key = NULL;  /* the name, or NULL for a clear / an odd key */
@@ -152,6 +156,12 @@ static PyTypeObject InheritType = {
 
 /* ---- protected names ---------------------------------------------------------------------- */
 
+/* Protects `name` in `c` with `value` (Py_Ellipsis: before it is set). */
+static int protect_put(Ctx *c, PyObject *name, PyObject *value) {
+    if (PyDict_SetItem(g_ever_protected, name, Py_None) < 0) return -1;
+    return PyDict_SetItem(c->protected, name, value);
+}
+
 /* Whether `name` (an exact str) is protected in `c` or one of its ancestors. */
 static int protected_in_chain(Ctx *c, PyObject *name) {
     for (int hops = 0; c && hops < 10000; hops++) {
@@ -171,6 +181,7 @@ static int watcher(PyDict_WatchEvent event, PyObject *d, PyObject *key, PyObject
     if (d == g_builtins) {
         hit = odd || PyDict_Contains(g_pristine_builtins, key) > 0;
     } else {
+        if (!odd && PyDict_Contains(g_ever_protected, key) == 0) return 0; /* the usual store */
         Ctx *c = ns_map_get(d);
         if (!c) return 0;
         hit = odd || protected_in_chain(c, key);
@@ -314,7 +325,7 @@ Ctx *ctx_create(int32_t parent_id) {
     if (!c->ns || !c->protected || !c->sources || !builtins_obj ||
         PyDict_SetItemString(c->ns, "__name__", g_main_name) < 0 ||
         PyDict_SetItemString(c->ns, "__builtins__", builtins_obj) < 0 ||
-        PyDict_SetItemString(c->protected, "__builtins__", builtins_obj) < 0) {
+        protect_put(c, g_builtins_name, builtins_obj) < 0) {
         Py_XDECREF(builtins_obj);
         goto fail;
     }
@@ -323,7 +334,7 @@ Ctx *ctx_create(int32_t parent_id) {
     PyObject *name, *tool;
     Py_ssize_t pos = 0;
     while (PyDict_Next(g_tools, &pos, &name, &tool)) {
-        if (PyDict_SetItem(c->ns, name, tool) < 0 || PyDict_SetItem(c->protected, name, tool) < 0) goto fail;
+        if (PyDict_SetItem(c->ns, name, tool) < 0 || protect_put(c, name, tool) < 0) goto fail;
     }
     c->id = g_next_id++;
     c->parent = parent ? parent->id : 0;
@@ -363,7 +374,7 @@ int ctx_bind(Ctx *c, PyObject *name, PyObject *value, int protect) {
     g_host_binding++;
     int rc = PyDict_SetItem(c->ns, name, value);
     if (rc == 0 && (protect || PyDict_Contains(c->protected, name) > 0 || protected_in_chain(c, name))) {
-        rc = PyDict_SetItem(c->protected, name, value);
+        rc = protect_put(c, name, value);
     }
     g_host_binding--;
     return rc;
@@ -372,7 +383,7 @@ int ctx_bind(Ctx *c, PyObject *name, PyObject *value, int protect) {
 int ctx_protect(Ctx *c, PyObject *name) {
     PyObject *v = PyDict_GetItemWithError(c->ns, name);
     if (!v && PyErr_Occurred()) return -1;
-    return PyDict_SetItem(c->protected, name, v ? v : Py_Ellipsis);
+    return protect_put(c, name, v ? v : Py_Ellipsis);
 }
 
 PyObject *ctx_lookup(Ctx *c, PyObject *name) {
@@ -407,6 +418,8 @@ int registry_init(void) {
     InheritType.tp_base = &PyDict_Type;
     if (PyType_Ready(&InheritType) < 0) return -1;
     g_main_name = PyUnicode_InternFromString("__main__");
+    g_builtins_name = PyUnicode_InternFromString("__builtins__");
+    g_ever_protected = PyDict_New();
     g_watcher = PyDict_AddWatcher(watcher);
     g_builtins = PyEval_GetBuiltins(); /* borrowed; lives as long as the interpreter */
     if (!g_builtins) {
@@ -417,7 +430,7 @@ int registry_init(void) {
     g_ProtectedNameError = PyErr_NewExceptionWithDoc(
         "builtins.ProtectedNameError",
         "Raised when code tries to rebind or delete a name the host protected.", PyExc_NameError, NULL);
-    if (!g_main_name || g_watcher < 0 || !g_builtins || !g_ProtectedNameError) return -1;
+    if (!g_main_name || !g_builtins_name || !g_ever_protected || g_watcher < 0 || !g_builtins || !g_ProtectedNameError) return -1;
     return PyDict_SetItemString(g_builtins, "ProtectedNameError", g_ProtectedNameError);
 }
 

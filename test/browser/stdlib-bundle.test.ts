@@ -1,7 +1,7 @@
 // The stdlib bundle in Chromium: a box booted from the boot image gives its first result before
 // the bundle is here; a module the image does not hold, imported right after, is read from the
-// bundle then. In a Web Worker that read is a blocking request, made while the page's fetch of
-// the same URL into the HTTP cache may still be running (browser/assets.ts, engine/stdlib.ts).
+// bundle then. In a Web Worker that read is a blocking request, made while the worker's own
+// background fetch of the same URL is still running (engine/stdlib.ts: it must bypass the cache).
 import { expect, it } from 'vitest';
 import { PyBox } from '@pybox/core';
 

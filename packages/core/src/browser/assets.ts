@@ -43,21 +43,16 @@ async function fetchAssets(urls: AssetUrls): Promise<GuestAssets> {
     compile(wasmUrl),
     imageUrl ? fetchBytes(imageUrl).catch(() => undefined) : undefined,
   ]);
-  // With a boot image the first result needs none of the stdlib bundle: a worker reads it when
-  // Python first needs it (engine/stdlib.ts), and this thread fetches it into the HTTP cache
-  // meanwhile. Without an image, CPython boots from it at once.
+  // With a boot image the first result needs none of the stdlib bundle: the engine fetches it in
+  // the background (engine/stdlib.ts). Without an image, CPython boots from it at once.
   if (!image) return { module, stdlib: await fetchBytes(stdlibUrl) };
   const base = typeof location === 'undefined' ? undefined : location.href;
-  const url = new URL(stdlibUrl, base).href;
-  void fetch(url)
-    .then((r) => r.arrayBuffer())
-    .catch(() => undefined); // the worker's own read says what went wrong, if it is ever needed
-  return { module, stdlib: { url }, image };
+  return { module, stdlib: { url: new URL(stdlibUrl, base).href }, image };
 }
 
 /**
- * The assets with the stdlib bundle's bytes, for an engine on the calling thread (whose
- * blocking read would wait on the cache-warming fetch this same thread has to finish).
+ * The assets with the stdlib bundle's bytes, for an engine on the page's own thread (which may
+ * not make a blocking request for binary data).
  *
  * @example
  * ```ts

@@ -115,7 +115,7 @@ export class Engine {
    */
   static async create(assets: GuestAssets, options: EngineOptions = {}): Promise<Engine> {
     const engine = new Engine(assets, options);
-    const instance = await WebAssembly.instantiate(assets.module, engine.imports());
+    const instance = await instantiate(assets.module, engine.imports());
     if (assets.image) {
       applyImage(assets.image, (instance.exports as unknown as GuestExports).memory);
       engine.attach(instance, false);
@@ -643,5 +643,19 @@ function readDescription(d: Record<string, unknown>, sections: number): Snapshot
 function checkName(name: string): void {
   if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
     throw new InvalidArgumentError(`name must be a Python identifier, got ${JSON.stringify(String(name))}`);
+  }
+}
+
+/**
+ * Instantiates synchronously where the platform allows it: the module is compiled already, and an
+ * async instantiate waits turns of the event loop for nothing (it was most of a new box's time in
+ * a warm process). A browser's main thread may refuse large synchronous instances (RangeError).
+ */
+async function instantiate(module: WebAssembly.Module, imports: WebAssembly.Imports): Promise<WebAssembly.Instance> {
+  try {
+    return new WebAssembly.Instance(module, imports);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return WebAssembly.instantiate(module, imports);
   }
 }

@@ -2,9 +2,9 @@
  * The stdlib bundle as a file of the guest's filesystem: its bytes, or — in
  * browsers — a URL it is read from. A box booted from the boot image has its
  * most-used modules imported already, so the first result needs no byte of
- * the bundle: the page fetches it into the HTTP cache in the background, and
- * the worker reads it (a blocking request, which a worker may make) when
- * Python first imports a module the image does not hold.
+ * the bundle: it is fetched in the background, and read with a blocking
+ * request (which a worker may make) only if Python imports a module the image
+ * does not hold before that fetch is done.
  */
 import { File } from '@bjorn3/browser_wasi_shim';
 
@@ -33,10 +33,10 @@ export function bundleFile(source: StdlibSource): File {
 }
 
 /**
- * The bundle read from a URL on first use, with a blocking request. Nothing is fetched in the
- * background here: in Chromium a blocking request waits on an unfinished fetch of the same URL
- * (the HTTP cache locks the entry), and that fetch could only finish on this thread — 20 s
- * of deadlock. The page warms the HTTP cache instead (browser/assets.ts), on its own thread.
+ * The bundle from a URL: fetched in the background at once, read with a blocking request only if
+ * Python needs it first. That read bypasses the HTTP cache: in Chromium a cacheable request
+ * waits on any unfinished request of the same URL (the cache entry's lock), and the background
+ * fetch could only finish on this very thread — 20 s of deadlock.
  */
 class FetchedBundle extends File {
   /** The bundle once it is here (null until then). */
@@ -44,6 +44,14 @@ class FetchedBundle extends File {
 
   constructor(readonly url: string) {
     super(new Uint8Array(0), { readonly: true });
+    if (typeof fetch === 'function') {
+      fetch(url)
+        .then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error(`HTTP ${r.status}`))))
+        .then((buffer) => {
+          this.bytes ??= new Uint8Array(buffer);
+        })
+        .catch(() => undefined); // the blocking read says what went wrong, if it is ever needed
+    }
   }
 }
 // The shim reads and sizes a file through `data` (a plain property of File): here it waits for
@@ -71,6 +79,10 @@ function fetchNow(url: string): Uint8Array {
   try {
     const xhr = new Xhr();
     xhr.open('GET', url, false);
+    // A conditional header makes the request's cache mode "no-store" (Fetch, HTTP-network-or-cache
+    // fetch): no wait on the cache entry the background fetch holds. Same origin only: on another
+    // origin the header would need a CORS preflight.
+    if (sameOrigin(url)) xhr.setRequestHeader('If-None-Match', '"pybox-bypass-cache"');
     const inWindow = typeof (globalThis as { document?: unknown }).document !== 'undefined';
     if (inWindow) xhr.overrideMimeType('text/plain; charset=x-user-defined');
     else xhr.responseType = 'arraybuffer';
@@ -85,4 +97,9 @@ function fetchNow(url: string): Uint8Array {
     console.warn(`PyBox: could not load the stdlib bundle ${url} (${e instanceof Error ? e.message : String(e)}): imports of modules outside the boot image will fail`);
     return new Uint8Array(0);
   }
+}
+
+function sameOrigin(url: string): boolean {
+  const here = (globalThis as { location?: { href: string; origin: string } }).location;
+  return here !== undefined && new URL(url, here.href).origin === here.origin;
 }
