@@ -18,35 +18,45 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Loads the page once in a context. Returns the first-result time, the bytes on the wire of what
- * the first result needed (every response but the stdlib bundle's, which the page fetches in
- * the background), the bundle's own bytes, and whether pybox.wasm came over the network.
+ * the first result needed (every response but the stdlib bundle's, which is fetched in the
+ * background), the bundle's own bytes, and whether a wasm module came over the network. The
+ * bytes are Playwright's `request.sizes()` (the encoded body and the headers), from the page and
+ * from its Web Worker alike (the worker fetches its script and the bundle).
  */
 async function load(context, page, url, { throttle = false, reload = false, withBundle = true } = {}) {
   const cdp = await context.newCDPSession(page);
-  await cdp.send('Network.enable');
   if (throttle) {
+    await cdp.send('Network.enable');
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: 1.25e6, uploadThroughput: 0.6e6 });
   }
-  const urls = new Map();
-  const bytes = new Map();
-  const cached = new Set();
-  cdp.on('Network.responseReceived', (e) => urls.set(e.requestId, e.response.url));
-  cdp.on('Network.requestServedFromCache', (e) => cached.add(e.requestId));
-  cdp.on('Network.loadingFinished', (e) => bytes.set(e.requestId, e.encodedDataLength));
-  if (reload) await page.reload();
-  else await page.goto(url);
-  await page.waitForFunction(() => window.__pybox, null, { timeout: 120_000 });
-  const { firstResultMs, result } = await page.evaluate(() => window.__pybox);
-  const isBundle = (id) => /python313[^/]*\.zip$/.test(urls.get(id) ?? '');
-  const needed = [...bytes].filter(([id]) => !isBundle(id)).reduce((a, [, b]) => a + b, 0);
-  const atResult = [...bytes.values()].reduce((a, b) => a + b, 0);
-  // The bundle keeps coming in the background: wait for it (up to 60 s).
-  for (let k = 0; k < 600 && withBundle && ![...bytes.keys()].some(isBundle); k++) await sleep(100);
-  const bundle = [...bytes].filter(([id]) => isBundle(id)).reduce((a, [, b]) => a + b, 0);
-  const wasm = [...urls].filter(([, u]) => u.endsWith('.wasm'));
-  const wasmDownloaded = wasm.some(([id]) => !cached.has(id) && (bytes.get(id) ?? 0) > 10_000);
-  await cdp.detach();
-  return { firstResultMs, result, neededBytes: needed, atResultBytes: atResult, bundleBytes: bundle, wasmDownloaded };
+  const isBundle = (u) => /python313[^/]*\.zip$/.test(u);
+  /** url → bytes on the wire, for every request finished so far. */
+  const done = [];
+  let bundleSeen;
+  const bundleDone = new Promise((resolve) => (bundleSeen = resolve));
+  const onFinished = async (request) => {
+    const sizes = await request.sizes().catch(() => null);
+    const bytes = sizes ? sizes.responseBodySize + sizes.responseHeadersSize : 0;
+    done.push({ url: request.url(), bytes });
+    if (isBundle(request.url())) bundleSeen(bytes);
+  };
+  context.on('requestfinished', onFinished);
+  try {
+    if (reload) await page.reload();
+    else await page.goto(url);
+    await page.waitForFunction(() => window.__pybox, null, { timeout: 120_000 });
+    const { firstResultMs, result } = await page.evaluate(() => window.__pybox);
+    const atResult = [...done];
+    const needed = atResult.filter((r) => !isBundle(r.url)).reduce((a, r) => a + r.bytes, 0);
+    const all = atResult.reduce((a, r) => a + r.bytes, 0);
+    // The bundle keeps coming in the background: wait for it (up to 60 s).
+    const bundle = withBundle ? await Promise.race([bundleDone, sleep(60_000).then(() => NaN)]) : 0;
+    const wasmDownloaded = done.some((r) => r.url.endsWith('.wasm') && r.bytes > 10_000);
+    return { firstResultMs, result, neededBytes: needed, atResultBytes: all, bundleBytes: bundle, wasmDownloaded };
+  } finally {
+    context.off('requestfinished', onFinished);
+    await cdp.detach();
+  }
 }
 
 const RUNS = 3;
@@ -160,7 +170,7 @@ export async function browserRows(log) {
           native: dash,
         },
         target: [{ col: 'worker', max: 5 }],
-        note: `worker ÷ pyodide ${(bytesFor.worker(pages.worker.cold) / bytesFor.pyodide(pages.pyodide.cold)).toFixed(2)}×; worker: without the stdlib bundle (${(pages.worker.cold.bundleBytes / 1e6).toFixed(2)} MB brotli, fetched by the page in the background for imports outside the boot image); in-thread: with it (the page's thread waits for its bytes)`,
+        note: `worker ÷ pyodide ${(bytesFor.worker(pages.worker.cold) / bytesFor.pyodide(pages.pyodide.cold)).toFixed(2)}×; worker: without the stdlib bundle (${(pages.worker.cold.bundleBytes / 1e6).toFixed(2)} MB brotli, fetched in the background for imports outside the boot image); in-thread: with it (the page's thread waits for its bytes)`,
       };
       const warmBytes = (r) => ((r.neededBytes + r.bundleBytes) / 1e6).toFixed(3);
       return [
