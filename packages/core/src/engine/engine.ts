@@ -14,10 +14,11 @@ import { DEFAULT_MEMORY_BYTES, Executor, type ExecHost, type SavedRun } from './
 import { VirtualFileSystem } from './fs.js';
 import { captureFiles, filesOption, restoreFiles, type FileEntry } from './fs-snapshot.js';
 import { applyImage, encodeImage, initialMemory } from './image.js';
+import { instantiate } from './instantiate.js';
 import { OutputRouter } from './output.js';
 import { TrapGuard } from './recovery.js';
 import { ExecSignals } from './signals.js';
-import { applyDiff, captureMemory, diffMemory, imageFingerprint, memoryBase, restoreMemory, revertDiff, type CleanState } from './snapshot.js';
+import { applyDiff, captureMemory, diffMemory, imageFingerprint, memoryBase, restoreMemory, revertDiff, type CleanState, type MemoryBase } from './snapshot.js';
 import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT } from './snapshot-codec.js';
 import { guestToolSpec, IDENTIFIER, settleError, settleValue, ToolRunner, validateTool, type Settled } from './tools.js';
 import type {
@@ -369,6 +370,8 @@ export class Engine {
         'not-now',
       );
     }
+    // Before anything is read: from here on the state is captured with no turn of the event loop.
+    const base = await memoryBase(this.assets.module, this.assets.image);
     const guest = this.guestState();
     const suspended = new Map(guest.map((c) => [c.id, c]));
     const handles = new Map<number, number>();
@@ -382,7 +385,6 @@ export class Engine {
       const handle = handles.get(id);
       if (handle !== undefined) runs.push({ context: handle, ...paused });
     }
-    const base = memoryBase(this.assets.module, this.assets.image);
     const diff = diffMemory(this.abi.exports.memory, base);
     this.lastDiff = { runs: diff.runs, calls: this.guard.calls }; // no guest call after this point
     const files = captureFiles(this.fs, (this.options.mounts ?? []).map((m) => m.guestPath));
@@ -435,7 +437,7 @@ export class Engine {
   ): Promise<{ engine: Engine; state: RestoredState }> {
     const { description, sections } = await decodeSnapshot(bytes, maxBytes);
     const d = readDescription(description, sections.length);
-    const base = memoryBase(assets.module, assets.image);
+    const base = await memoryBase(assets.module, assets.image);
     if (d.build !== base.build) {
       throw new SnapshotError(
         `the snapshot was taken with guest build ${d.build.slice(0, 12)}, this PyBox runs ${base.build.slice(0, 12)}: restore it with the PyBox (wasm/) that took it`,
@@ -462,8 +464,7 @@ export class Engine {
       memory = spare.abi.exports.memory;
       spare.reuseFor(engineOptions, base);
     } else {
-      // Synchronous: the module is compiled already, and this skips a trip through the event loop.
-      instance = new WebAssembly.Instance(assets.module, engine.imports());
+      instance = await instantiate(assets.module, engine.imports());
       memory = (instance.exports as unknown as GuestExports).memory;
     }
     try {
@@ -518,7 +519,7 @@ export class Engine {
   }
 
   /** Makes a released engine a fresh one for `options`: its memory back at the base, its host-side state new. */
-  private reuseFor(options: EngineOptions, base: ReturnType<typeof memoryBase>): void {
+  private reuseFor(options: EngineOptions, base: MemoryBase): void {
     revertDiff(this.abi.exports.memory, base, this.lastDiff!.runs);
     this.lastDiff = null;
     this.abi = new GuestAbi(this.abi.exports); // its input buffer was the old session's allocation
@@ -643,19 +644,5 @@ function readDescription(d: Record<string, unknown>, sections: number): Snapshot
 function checkName(name: string): void {
   if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
     throw new InvalidArgumentError(`name must be a Python identifier, got ${JSON.stringify(String(name))}`);
-  }
-}
-
-/**
- * Instantiates synchronously where the platform allows it: the module is compiled already, and an
- * async instantiate waits turns of the event loop for nothing (it was most of a new box's time in
- * a warm process). A browser's main thread may refuse large synchronous instances (RangeError).
- */
-async function instantiate(module: WebAssembly.Module, imports: WebAssembly.Imports): Promise<WebAssembly.Instance> {
-  try {
-    return new WebAssembly.Instance(module, imports);
-  } catch (e) {
-    if (!(e instanceof RangeError)) throw e;
-    return WebAssembly.instantiate(module, imports);
   }
 }

@@ -13,6 +13,7 @@
  */
 import { GuestAbi, type GuestExports } from './abi.js';
 import { applyImage } from './image.js';
+import { instantiate } from './instantiate.js';
 
 /** A clean guest state with no contexts: a boot image, or a copy of memory taken right after boot. */
 export type CleanState = { image: Uint8Array } | { memory: Uint8Array };
@@ -64,33 +65,34 @@ export interface MemoryBase {
   build: string;
 }
 
-const bases = new WeakMap<object, MemoryBase>();
+const bases = new WeakMap<object, Promise<MemoryBase>>();
 
 /**
  * The base of snapshots of `module` booted from `image` (cached).
  *
  * @example
  * ```ts
- * const base = memoryBase(assets.module, assets.image)
+ * const base = await memoryBase(assets.module, assets.image)
  * ```
  */
-export function memoryBase(module: WebAssembly.Module, image: Uint8Array | undefined): MemoryBase {
+export function memoryBase(module: WebAssembly.Module, image: Uint8Array | undefined): Promise<MemoryBase> {
   const key = image ?? module;
   let base = bases.get(key);
   if (!base) {
     base = makeBase(module, image);
+    base.catch(() => bases.delete(key));
     bases.set(key, base);
   }
   return base;
 }
 
 /** Instantiates the module with inert imports (a reactor runs nothing at instantiation) to read its initial memory. */
-function makeBase(module: WebAssembly.Module, image: Uint8Array | undefined): MemoryBase {
+async function makeBase(module: WebAssembly.Module, image: Uint8Array | undefined): Promise<MemoryBase> {
   const imports: Record<string, Record<string, () => number>> = {};
   for (const imp of WebAssembly.Module.imports(module)) {
     if (imp.kind === 'function') (imports[imp.module] ??= {})[imp.name] = () => 0;
   }
-  const instance = new WebAssembly.Instance(module, imports as WebAssembly.Imports);
+  const instance = await instantiate(module, imports as WebAssembly.Imports);
   const memory = instance.exports.memory as WebAssembly.Memory;
   if (image) applyImage(image, memory);
   const bytes = new Uint8Array(memory.buffer);
