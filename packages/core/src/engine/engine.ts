@@ -73,6 +73,12 @@ export class Engine {
   private lastDiff: { runs: Uint32Array; calls: number } | null = null;
   /** What a trap restores: the boot image, or memory copied right after booting without one (null: boot again). */
   private clean: CleanState | null = null;
+  /**
+   * On a page's main thread, which refuses a synchronous instance of a module this large: an
+   * instance made ahead, for the next crash recovery (which runs synchronously, inside the call
+   * that trapped).
+   */
+  private standby: WebAssembly.Instance | null = null;
   private view = new DataView(new ArrayBuffer(0));
   /** The guest's monotonic clock (it goes on from a snapshot's time after a restore). */
   private readonly clock = new GuestClock();
@@ -129,7 +135,19 @@ export class Engine {
     }
     engine.configure();
     engine.clean ??= { memory: captureMemory(engine.abi.exports.memory) };
+    engine.prepareStandby();
     return engine;
+  }
+
+  /** Makes the {@link standby} instance, where one is needed and none is ready. */
+  private prepareStandby(): void {
+    if (!ON_PAGE_THREAD || this.standby) return;
+    WebAssembly.instantiate(this.assets.module, this.imports()).then(
+      (instance) => {
+        this.standby ??= instance;
+      },
+      () => {}, // out of memory now: a crash would then fail to restore, and say so
+    );
   }
 
   private imports(): WebAssembly.Imports {
@@ -195,7 +213,8 @@ export class Engine {
   /** Replaces a trapped instance by a clean one: no contexts, the tools defined again. Returns the contexts lost. */
   private restoreClean(reason: CrashReason): number {
     const contextsLost = this.contexts.size;
-    const instance = new WebAssembly.Instance(this.assets.module, this.imports());
+    const instance = this.standby ?? new WebAssembly.Instance(this.assets.module, this.imports());
+    this.standby = null;
     if (this.clean) {
       restoreMemory((instance.exports as unknown as GuestExports).memory, this.clean);
       this.attach(instance, false);
@@ -212,6 +231,7 @@ export class Engine {
     if (this.tools.specs().length) this.abi.defineTools(this.tools.specs());
     this.reseed();
     this.configure();
+    this.prepareStandby();
     for (const listener of this.resetListeners) listener({ reason, contextsLost });
     return contextsLost;
   }
@@ -500,6 +520,7 @@ export class Engine {
         stderr: run.saved.stderr,
       });
     }
+    engine.prepareStandby();
     return { engine, state };
   }
 
@@ -590,6 +611,9 @@ export class Engine {
     return encodeImage(new Uint8Array(this.abi.exports.memory.buffer), initialMemory(this.assets.module));
   }
 }
+
+/** A browser page's main thread (not a worker, not Node): it refuses large synchronous instances. */
+const ON_PAGE_THREAD = typeof document !== 'undefined';
 
 /** Released engines, by the assets they run (see {@link Engine.release}). */
 const spareEngines = new WeakMap<object, Engine[]>();
