@@ -4,47 +4,13 @@
 // dead even though the guest reuses its context ids; a suspended exec of a lost context rejects
 // instead of resuming into a new one.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ContextDisposedError, GuestCrashError, PyBox, type Context, type ExecResult } from '@pybox/node';
+import { ContextDisposedError, PyBox, type Context, type ExecResult } from '@pybox/node';
 import { Engine, type GuestAssets } from '@pybox/core/internal';
 import { loadAssets } from '../../packages/node/src/assets.js';
 import { ok } from '../conformance/suite.js';
+import { DEEP_C, overflowInsideGuest } from '../stack-overflow.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** C recursion (repr of nested lists): each level is a native wasm frame on the host's stack. */
-const DEEP_C = 'y = []\nfor i in range(900): y = [y]\nlen(repr(y))';
-
-/** Calls `fn` under `depth` JS frames, so that what it runs synchronously has little stack left. */
-function under<T>(depth: number, fn: () => T): T {
-  return depth > 0 ? under(depth - 1, fn) : fn();
-}
-
-/**
- * Runs `start` ever deeper in the JS stack until the guest itself overflows the host's stack
- * (a GuestCrashError), between "enough stack" (it succeeds) and "no stack even for the host's
- * own code" (a RangeError before the guest is entered). Returns that error.
- */
-async function overflowInsideGuest(start: () => Promise<unknown>): Promise<GuestCrashError> {
-  let lo = 0;
-  let hi = 200_000;
-  while (lo < hi) {
-    const depth = (lo + hi) >> 1;
-    let outcome: unknown;
-    try {
-      outcome = await under(depth, start).then(
-        () => 'ok' as const,
-        (e: unknown) => e,
-      );
-    } catch (e) {
-      outcome = e; // the recursion itself ran out of stack
-    }
-    if (outcome instanceof GuestCrashError) return outcome;
-    if (outcome === 'ok') lo = depth + 1;
-    else if (outcome instanceof RangeError) hi = depth;
-    else throw outcome;
-  }
-  throw new Error('no stack depth made the guest overflow the host stack');
-}
 
 let box: PyBox;
 beforeAll(async () => {

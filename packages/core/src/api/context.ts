@@ -171,9 +171,9 @@ export class Context {
       if (why !== null && e instanceof AbortedError) throw new AbortedError(`the exec was ${why as string}`);
       throw e;
     } finally {
+      this.busy = false; // first: with the host's stack nearly exhausted, a call here may throw
       end();
       opts.signal?.removeEventListener('abort', onAbort);
-      this.busy = false;
     }
   }
 

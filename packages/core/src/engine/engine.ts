@@ -79,6 +79,8 @@ export class Engine {
    * that trapped).
    */
   private standby: WebAssembly.Instance | null = null;
+  /** Settles once the standby being made is there (null when none is being made). */
+  private standbyMaking: Promise<void> | null = null;
   private view = new DataView(new ArrayBuffer(0));
   /** The guest's monotonic clock (it goes on from a snapshot's time after a restore). */
   private readonly clock = new GuestClock();
@@ -135,19 +137,24 @@ export class Engine {
     }
     engine.configure();
     engine.clean ??= { memory: captureMemory(engine.abi.exports.memory) };
-    engine.prepareStandby();
+    await engine.prepareStandby();
     return engine;
   }
 
   /** Makes the {@link standby} instance, where one is needed and none is ready. */
-  private prepareStandby(): void {
-    if (!ON_PAGE_THREAD || this.standby) return;
-    WebAssembly.instantiate(this.assets.module, this.imports()).then(
-      (instance) => {
-        this.standby ??= instance;
-      },
-      () => {}, // out of memory now: a crash would then fail to restore, and say so
-    );
+  private prepareStandby(): Promise<void> | null {
+    if (!ON_PAGE_THREAD || this.standby || this.standbyMaking) return this.standbyMaking;
+    this.standbyMaking = WebAssembly.instantiate(this.assets.module, this.imports())
+      .then(
+        (instance) => {
+          this.standby ??= instance;
+        },
+        () => {}, // out of memory now: a crash would then fail to restore, and say so
+      )
+      .finally(() => {
+        this.standbyMaking = null;
+      });
+    return this.standbyMaking;
   }
 
   private imports(): WebAssembly.Imports {
@@ -231,7 +238,7 @@ export class Engine {
     if (this.tools.specs().length) this.abi.defineTools(this.tools.specs());
     this.reseed();
     this.configure();
-    this.prepareStandby();
+    void this.prepareStandby();
     for (const listener of this.resetListeners) listener({ reason, contextsLost });
     return contextsLost;
   }
@@ -353,6 +360,7 @@ export class Engine {
    * `{ ok: false, error }`; host-side failures throw typed errors.
    */
   async exec(ctx: number, code: string, options: EngineExecOptions = {}): Promise<ExecResult> {
+    if (this.standbyMaking) await this.standbyMaking; // after a crash recovery: ready for the next one
     const id = this.guestId(ctx);
     if (typeof code !== 'string') throw new InvalidArgumentError('code must be a string');
     if (this.paused.has(id)) {
@@ -520,7 +528,7 @@ export class Engine {
         stderr: run.saved.stderr,
       });
     }
-    engine.prepareStandby();
+    await engine.prepareStandby();
     return { engine, state };
   }
 

@@ -282,9 +282,10 @@ export class Executor {
       }
       return this.finish(answer, run);
     } finally {
+      // First: with the host's stack nearly exhausted, a call here may throw before the rest.
+      if (generation === this.generation) this.running.delete(ctx);
       waits.dispose();
       options.signal?.removeEventListener('abort', onAbort);
-      if (generation === this.generation) this.running.delete(ctx);
     }
   }
 
