@@ -14,7 +14,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-/** The built command (`pnpm build` makes it). */
+/** The built command (`npm run build` makes it). */
 export const BIN = join(HERE, '..', 'dist', 'bin.js');
 /** Test fixtures: tools modules and a small MCP server. */
 export const FIXTURES = join(HERE, 'fixtures');
