@@ -8,8 +8,10 @@
  * description). gzip both compresses and checksums: its CRC-32 and length of
  * the body catch a truncated or changed blob before anything is read from it.
  * The gzip header's fields that decoders ignore (flags, time, OS) are written
- * as zeros and must read as zeros, so that no byte of a snapshot can change
- * unnoticed.
+ * as zeros and must read as zeros, so that they are checked too. What passes
+ * is the very body that was written: a changed bit of the deflate stream can
+ * still decode to the same body (a copy from a run of zeros reads the same at
+ * another distance), and then the snapshot is intact.
  * Browsers use `CompressionStream`; `@pybox/node` plugs in `node:zlib`
  * ({@link useGzip}), several times faster on small inputs. Both write gzip,
  * so a snapshot taken in one runtime restores in the other.
