@@ -157,10 +157,12 @@ export function defineFailureDomains(engine: EngineUnderTest): void {
         expect(ok(await ctx.exec('2 + 2')).value).toBe(4);
       });
 
-      it('stops CPU-bound code when its callback throws', async () => {
+      // The test's own timeout is far below the time limit: output printed just before CPU-bound
+      // code must reach the callback while that code runs, not when the time limit ends it.
+      it('stops CPU-bound code when its callback throws', { timeout: 15_000 }, async () => {
         const error = await rejection(
           ctx.exec('print("go")\nwhile True: pass', {
-            timeoutMs: 20_000,
+            timeoutMs: 60_000,
             onStdout: () => {
               throw new Error('stop');
             },

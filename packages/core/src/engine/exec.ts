@@ -356,6 +356,7 @@ export class Executor {
   interrupted(): number {
     const frame = this.frames[this.frames.length - 1];
     if (!frame) return InterruptAnswer.none;
+    frame.run.options.onCheck?.();
     if (frame.run.stop || this.host.signals?.isAborted(frame.run.id)) return InterruptAnswer.stop;
     return frame.sleptToDeadline ? InterruptAnswer.deadline : InterruptAnswer.none;
   }

@@ -98,6 +98,12 @@ export interface EngineExecOptions {
   /** Receives stderr text as it is printed. */
   onStderr?: (text: string) => void;
   /**
+   * Called at each of the guest's checks for a stop while this exec's Python
+   * runs (every few thousand bytecodes): the worker sends output it holds in
+   * a batch from there, since no timer of its own fires while Python keeps it busy.
+   */
+  onCheck?: () => void;
+  /**
    * Stops this exec (and no other) when aborted: at once while it waits, at
    * the guest's next check while Python runs. Already aborted: the code
    * never runs (AbortedError).

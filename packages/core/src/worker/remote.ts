@@ -201,6 +201,7 @@ export class RemoteEngine implements RemoteEngineApi {
         filename: options.filename,
         onStdout: request.stdout ? (t) => relay.write('stdout', t) : undefined,
         onStderr: request.stderr ? (t) => relay.write('stderr', t) : undefined,
+        onCheck: request.stdout || request.stderr ? () => relay.due() : undefined,
         signal: abort.signal,
         execId: id,
       };
@@ -255,8 +256,9 @@ export class RemoteEngine implements RemoteEngineApi {
 /**
  * Streams output to the facade in batches: a message per write would flood
  * the channel when code prints in a loop. A batch leaves every 16 ms or
- * 64 KiB (messages post even while the guest keeps the worker busy), and as
- * soon as the worker is free again (e.g. waiting on a tool).
+ * 64 KiB (messages post even while the guest keeps the worker busy: at the
+ * next write or the guest's next check for a stop), and as soon as the worker
+ * is free again (e.g. waiting on a tool).
  */
 class OutputRelay {
   private stream: 'stdout' | 'stderr' | null = null;
@@ -274,6 +276,11 @@ class OutputRelay {
     this.size += text.length;
     if (this.size >= 65536 || performance.now() - this.last >= 16) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), 0);
+  }
+
+  /** Sends a batch that has waited its 16 ms (the guest checks in while it runs). */
+  due(): void {
+    if (this.buffer.length && performance.now() - this.last >= 16) this.flush();
   }
 
   private flush(): void {
