@@ -8,6 +8,9 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { EXIT_CODES } from './exit-codes.js';
 import type { McpCliOptions } from './mcp/serve.js';
 import { addBoxOptions, parseDuration, type BoxCliOptions } from './options.js';
+import { tuneV8 } from './v8-tuning.js';
+
+tuneV8(); // before any subcommand compiles the guest
 
 const program = new Command('pybox')
   .description('Sandboxed CPython 3.13 (WebAssembly) on the command line and as an MCP server.')
