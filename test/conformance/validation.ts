@@ -323,6 +323,27 @@ export function defineValidation(engine: string, createBox: BoxFactory): void {
         });
       });
 
+      it('refuses a pattern that is no regular expression, saying where it is, and keeps the box usable', async () => {
+        const bad = (parameters: object) => box.defineTool({ name: 'lookup', parameters, handler: () => 1 });
+        await expect(bad({ type: 'object', properties: { code: { type: 'string', pattern: '[A-Z' } } })).rejects.toMatchObject({
+          name: 'ToolDefinitionError',
+          message: expect.stringMatching(/^tool lookup: parameters has a pattern that is not a valid regular expression at \/properties\/code\/pattern: "\[A-Z" \(.*\); JSON Schema patterns are ECMAScript regular expressions, compiled with the u flag$/),
+        });
+        // valid without the u flag, not with it: validators compile with u
+        await expect(bad({ type: 'object', patternProperties: { '^x\\-': {} } })).rejects.toMatchObject({
+          name: 'ToolDefinitionError',
+          message: expect.stringContaining('at /patternProperties/^x\\-:'),
+        });
+        // data that merely holds a "pattern" key is no schema
+        await box.defineTool({
+          name: 'lookup',
+          parameters: { type: 'object', properties: { q: { type: 'object', default: { pattern: '[' }, examples: [{ pattern: '(' }] } } },
+          handler: (args) => args.q,
+        });
+        const c = await box.createContext();
+        expect(ok(await c.exec('await lookup()')).value).toEqual({ pattern: '[' });
+      });
+
       it('refuses an AI SDK tool without execute', async () => {
         await expect(box.defineTools({ remote: { description: 'provider-run', inputSchema: z.object({}) } })).rejects.toMatchObject({
           name: 'ToolDefinitionError',

@@ -12,6 +12,7 @@
  * rule: `create_invoice(): amount_cents: must be >= 1, got 0`.
  */
 import { Validator, type Schema, type SchemaDraft } from '@cfworker/json-schema';
+import { ToolDefinitionError } from '../errors.js';
 import type { JsonSchema, ResolvedSchema } from './schema.js';
 
 /** The outcome of a check: the value to hand on, or the error to raise in Python. */
@@ -50,8 +51,9 @@ const MAX_PROBLEMS = 3;
  * ```
  */
 export function createCheck(schema: ResolvedSchema, target: CheckTarget): Check {
-  const problemsOf = jsonProblems(schema.json);
   const native = schema.native;
+  if (!native) refuseBadPatterns(schema.json, target);
+  const problemsOf = jsonProblems(schema.json);
   const fail = (problems: Problem[]): CheckResult => ({ ok: false, error: toError(problems, target) });
   if (!native) {
     return (value) => {
@@ -74,6 +76,43 @@ export function createCheck(schema: ResolvedSchema, target: CheckTarget): Check 
     const r = native(value);
     return r instanceof Promise ? r.then((res) => decide(value, res)) : decide(value, r);
   };
+}
+
+/** Keywords whose values are data, not schemas: a "pattern" in them is no pattern. */
+const DATA_KEYWORDS = new Set(['const', 'enum', 'default', 'examples']);
+
+/**
+ * Refuses a schema with a pattern the validator cannot compile (it compiles
+ * them as ECMAScript regular expressions with the `u` flag, when a call
+ * reaches them): better at definition than as a failure of every call.
+ * @throws ToolDefinitionError naming the pattern and where it is
+ */
+function refuseBadPatterns(json: JsonSchema, target: CheckTarget): void {
+  const visit = (node: unknown, path: string, depth: number): void => {
+    if (typeof node !== 'object' || node === null || depth > 100) return;
+    for (const [key, value] of Object.entries(node)) {
+      if (!Array.isArray(node) && DATA_KEYWORDS.has(key)) continue;
+      const here = `${path}/${key}`;
+      if (key === 'pattern' && typeof value === 'string') compiles(value, here);
+      if (key === 'patternProperties' && typeof value === 'object' && value !== null) {
+        for (const pattern of Object.keys(value)) compiles(pattern, `${here}/${pattern}`);
+      }
+      visit(value, here, depth + 1);
+    }
+  };
+  const compiles = (pattern: string, where: string): void => {
+    try {
+      new RegExp(pattern, 'u');
+    } catch (e) {
+      const schemaName = target.kind === 'arguments' ? 'parameters' : 'outputSchema';
+      throw new ToolDefinitionError(
+        `tool ${target.tool}: ${schemaName} has a pattern that is not a valid regular expression at ${where || '/'}: ` +
+          `${JSON.stringify(pattern)} (${e instanceof Error ? e.message : String(e)}); ` +
+          'JSON Schema patterns are ECMAScript regular expressions, compiled with the u flag',
+      );
+    }
+  };
+  visit(json, '', 0);
 }
 
 /** The error Python raises for these problems. */
