@@ -478,6 +478,31 @@ export function defineSnapshots(engine: SnapshotEngine): void {
         await refusedWith(await rewrite(bytes, (d) => (d.sections = [1, 2, 3])), 'corrupted');
       });
 
+      it('a hand-made description with options or limits no box could be created with', async () => {
+        const options = (d: Record<string, unknown>) => d.options as Record<string, unknown>;
+        const e = await refusedWith(await rewrite(bytes, (d) => (options(d).timeoutMs = -1)), 'corrupted');
+        expect(e.message).toMatch(/its options: limits\.timeoutMs must be a number of milliseconds above 0/);
+        await refusedWith(await rewrite(bytes, (d) => (options(d).outputLimit = 'all')), 'corrupted');
+        await refusedWith(await rewrite(bytes, (d) => (options(d).memoryBytes = 2 ** 40)), 'corrupted');
+        await refusedWith(await rewrite(bytes, (d) => (options(d).env = { HOME: 5 })), 'corrupted');
+        const limits = await refusedWith(await rewrite(bytes, (d) => ((d.facade as { limits: unknown }).limits = { timeoutMs: 'never' })), 'corrupted');
+        expect(limits.message).toMatch(/its limits: limits\.timeoutMs must be a number of milliseconds/);
+        await refusedWith(await rewrite(bytes, (d) => ((d.facade as { limits: unknown }).limits = { noLimit: true })), 'corrupted');
+      });
+
+      it('options a description cannot bring (mounts) are ignored', async () => {
+        const box = await restore(await rewrite(bytes, (d) => (options(d).mounts = [{ guestPath: '/mnt/host', hostPath: '/' }])));
+        try {
+          const keeper = box.contexts().find((c) => c.name === 'keeper')!;
+          expect(ok(await keeper.exec('import os\n[kept, os.path.exists("/mnt/host")]')).value).toEqual(['still here', false]);
+        } finally {
+          await box.close();
+        }
+        function options(d: Record<string, unknown>) {
+          return d.options as Record<string, unknown>;
+        }
+      });
+
       it('larger than maxBytes, compressed or unpacked', async () => {
         const e = await refusedWith(bytes, 'too-large', { maxBytes: bytes.length - 1 });
         expect(e.message).toMatch(/maxBytes/);

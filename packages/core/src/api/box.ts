@@ -6,7 +6,7 @@
  * does the work.
  */
 import type { ResetInfo, RestoredState } from '../engine/types.js';
-import { BoxClosedError, ContextDisposedError, describeValue, InvalidArgumentError } from '../errors.js';
+import { BoxClosedError, ContextDisposedError, describeValue, InvalidArgumentError, SnapshotError } from '../errors.js';
 import { PendingCalls } from '../pending.js';
 import { Context, type ExecStop } from './context.js';
 import type { EngineHost } from './host.js';
@@ -23,7 +23,7 @@ import {
   type ToolDefinition,
   type ToolsInput,
 } from './types.js';
-import { checkFileData, checkLimits, checkOptions, checkPath, checkRmOptions, checkTools } from './validate.js';
+import { checkFileData, checkLimits, checkOptions, checkPath, checkRmOptions, checkTools, definedOnly } from './validate.js';
 
 /**
  * Async access to the box's virtual filesystem (`/data`, `/tmp`, `/out`; `/lib` is read-only).
@@ -153,7 +153,13 @@ export abstract class PyBoxBase {
     state: RestoredState,
     options: Pick<PyBoxOptions, 'tools' | 'validateResults'>,
   ): Promise<T> {
-    const record = readFacadeRecord(state.facade);
+    let record: FacadeRecord;
+    try {
+      record = readFacadeRecord(state.facade);
+    } catch (e) {
+      await host.close();
+      throw e;
+    }
     const box = make(host, record.limits);
     box.validateResults = options.validateResults ?? record.validateResults;
     try {
@@ -436,16 +442,23 @@ interface FacadeRecord {
   tools: string[];
 }
 
+/** The facade's record, its limits held to what `PyBox.create` accepts (a description can be hand-made). */
 function readFacadeRecord(value: unknown): FacadeRecord {
   const r = (typeof value === 'object' && value !== null ? value : {}) as Partial<FacadeRecord>;
+  let limits: Limits;
+  try {
+    limits = checkLimits(r.limits);
+  } catch (e) {
+    throw new SnapshotError(
+      `the snapshot is damaged (its limits: ${e instanceof Error ? e.message : String(e)}): it was changed after box.snapshot() made it`,
+      'corrupted',
+    );
+  }
   return {
-    limits: { ...DEFAULT_LIMITS, ...(r.limits ?? {}) },
+    limits: { ...DEFAULT_LIMITS, ...limits },
     validateResults: r.validateResults === true,
     contexts: Array.isArray(r.contexts) ? r.contexts.filter((c) => typeof c?.id === 'number' && typeof c?.name === 'string') : [],
     tools: Array.isArray(r.tools) ? r.tools : [],
   };
 }
 
-function definedOnly(limits: Limits): Limits {
-  return Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) as Limits;
-}

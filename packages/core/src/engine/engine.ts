@@ -35,6 +35,7 @@ import type {
 import { adoptInstance, closeFdsFrom, createWasi, wasiImports } from './wasi.js';
 import { ContextBusyError, ContextDisposedError, InvalidArgumentError, PyBoxError, SnapshotError, type CrashReason } from '../errors.js';
 import { toJson } from '../json.js';
+import { checkBoxOptions, definedOnly } from '../api/validate.js';
 
 /** The id a host call that is not an exec reports to the watchdog (exec ids are positive). */
 const HOST_CALL_ID = -1;
@@ -670,7 +671,30 @@ function readDescription(d: Record<string, unknown>, sections: number): Snapshot
     Array.isArray(d.files) &&
     sections === 3;
   if (!ok) throw damaged('its description');
-  return d as unknown as ReturnType<typeof readDescription>;
+  return { ...(d as unknown as ReturnType<typeof readDescription>), options: readRecordedOptions(d.options as Record<string, unknown>) };
+}
+
+/**
+ * The environment and caps a snapshot records, held to what `PyBox.create`
+ * accepts: a hand-made description cannot bring other options (mounts,
+ * signals) nor values a box could not have been created with.
+ */
+function readRecordedOptions(o: Record<string, unknown>): RestoredState['options'] {
+  const options: RestoredState['options'] = {
+    env: o.env as Record<string, string>,
+    outputLimit: o.outputLimit as number | undefined,
+    resultLimit: o.resultLimit as number | undefined,
+    timeoutMs: o.timeoutMs as number | undefined,
+    memoryBytes: o.memoryBytes as number | undefined,
+    fsBytes: o.fsBytes as number | undefined,
+  };
+  try {
+    const { env, outputLimit, resultLimit, timeoutMs, memoryBytes, fsBytes } = options;
+    checkBoxOptions({ env, limits: definedOnly({ outputChars: outputLimit, resultChars: resultLimit, timeoutMs, memoryBytes, fsBytes }) }, []);
+  } catch (e) {
+    throw damaged(`its options: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return options;
 }
 
 function checkName(name: string): void {
