@@ -16,7 +16,7 @@ import { captureFiles, filesOption, restoreFiles, type FileEntry } from './fs-sn
 import { applyImage, encodeImage, initialMemory } from './image.js';
 import { instantiate } from './instantiate.js';
 import { OutputRouter } from './output.js';
-import { TrapGuard } from './recovery.js';
+import { crashReason, TrapGuard } from './recovery.js';
 import { ExecSignals } from './signals.js';
 import { applyDiff, captureMemory, diffMemory, imageFingerprint, memoryBase, restoreMemory, revertDiff, type CleanState, type MemoryBase } from './snapshot.js';
 import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT } from './snapshot-codec.js';
@@ -98,7 +98,10 @@ export class Engine {
     for (const [path, data] of Object.entries(options.files ?? {})) this.files.writeFile(path, data);
     this.wasi = createWasi(this.files, options.env, this.output);
     this.bootFds = this.wasi.fds.length;
-    this.guard = new TrapGuard((reason) => this.restoreClean(reason));
+    this.guard = new TrapGuard(
+      (reason) => this.restoreClean(reason),
+      () => this.contexts.size,
+    );
     this.execHost = {
       abi: () => this.abi,
       guard: this.guard,
@@ -367,7 +370,28 @@ export class Engine {
     if (this.paused.has(id)) {
       throw new ContextBusyError('this context has a paused run restored from a snapshot: resume it or cancel it first (box.paused)');
     }
-    return this.executor.exec(id, code, options);
+    return this.cutSafe(() => this.executor.exec(id, code, options));
+  }
+
+  /**
+   * Runs an exec, then, back on a short stack, restores the guest after a
+   * host stack overflow inside it (the guard leaves that restore to here:
+   * where it was caught, the stack had no room for one). An overflow that
+   * cut a guest call so early that even its error was lost on the way out
+   * (the exec failed with a plain RangeError after guest calls ran) is a
+   * crash too: the exec fails with its {@link GuestCrashError}.
+   */
+  private async cutSafe(run: () => Promise<ExecResult>): Promise<ExecResult> {
+    const { calls, crashes } = this.guard;
+    try {
+      return await run();
+    } catch (e) {
+      const lost = this.guard.restorePending(); // a stack overflow's restore, here on a short stack
+      if (e instanceof PyBoxError || crashReason(e) !== 'stack-overflow' || this.guard.calls === calls) throw e;
+      // The crash was handled, but its error was lost on the way out: that error, then.
+      if (this.guard.crashes !== crashes && this.guard.lastCrash) throw this.guard.lastCrash;
+      throw this.guard.cutError(`the host ran out of stack while the exec ran: ${(e as Error).message}`, lost);
+    }
   }
 
   // ---- snapshots -----------------------------------------------------------
@@ -597,7 +621,7 @@ export class Engine {
       supplied.push(r.ok ? settleValue(r.id, r.value, call.tool) : settleError(r.id, Object.assign(new Error(r.error.message), { name: r.error.name })));
     }
     this.paused.delete(id);
-    return this.executor.resume(id, { saved: paused.saved, pending: paused.pending, supplied }, options);
+    return this.cutSafe(() => this.executor.resume(id, { saved: paused.saved, pending: paused.pending, supplied }, options));
   }
 
   /** Abandons a paused run restored from a snapshot (its coroutine is closed). */

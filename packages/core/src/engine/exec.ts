@@ -10,7 +10,7 @@ import { execFailure, InterruptAnswer, type GuestAbi, type GuestAnswer, type Gue
 import { now, sleepFor, type GuestClock } from './clock.js';
 import { AbortedError, ContextBusyError, ContextDisposedError, TimeLimitError, WallTimeLimitError } from '../errors.js';
 import { createSink, type OutputRouter, type OutputSink } from './output.js';
-import type { TrapGuard } from './recovery.js';
+import { keepingError, type TrapGuard } from './recovery.js';
 import type { ExecSignals, GuestActivity } from './signals.js';
 import { ToolWaits, type Settled, type ToolRunner } from './tools.js';
 import type { EngineExecOptions, ExecResult } from './types.js';
@@ -258,6 +258,7 @@ export class Executor {
     const waits = new ToolWaits(options, run.wallDeadline);
     const generation = this.generation;
     this.running.set(ctx, { run, waits });
+    let failed = true;
     try {
       prepare(waits);
       const memoryBytes = options.memoryBytes ?? DEFAULT_MEMORY_BYTES;
@@ -280,12 +281,18 @@ export class Executor {
           return this.host.abi().resume(ctx, `{"results":[${results}]}`);
         });
       }
-      return this.finish(answer, run);
+      const result = this.finish(answer, run);
+      failed = false;
+      return result;
     } finally {
-      // First: with the host's stack nearly exhausted, a call here may throw before the rest.
-      if (generation === this.generation) this.running.delete(ctx);
-      waits.dispose();
-      options.signal?.removeEventListener('abort', onAbort);
+      try {
+        // First: with the host's stack nearly exhausted, a call here may throw before the rest.
+        if (generation === this.generation) this.running.delete(ctx);
+        waits.dispose();
+        options.signal?.removeEventListener('abort', onAbort);
+      } catch (e) {
+        if (!failed) throw e; // else out of stack after a crash: the crash's error is what the caller sees
+      }
     }
   }
 
@@ -339,17 +346,18 @@ export class Executor {
     this.frames.push({ run, deadline, sleptToDeadline: false });
     this.host.output.push(run.sink);
     this.host.activity?.enter(run.id, deadline === Infinity ? 0 : Math.max(deadline - t0, 1));
-    try {
+    return keepingError(
       // The guest arms the deadline on its own clock (moved after a restore).
-      return this.host.guard.call(() => fn(deadline === Infinity ? 0 : this.host.clock.fromHost(deadline))).answer;
-    } finally {
-      this.frames.pop();
-      this.host.output.pop();
-      const back = this.frames[this.frames.length - 1];
-      if (back) this.host.activity?.enter(back.run.id, back.deadline === Infinity ? 0 : Math.max(back.deadline - now(), 1));
-      else this.host.activity?.leave();
-      if (run.cpuLeft !== Infinity) run.cpuLeft = Math.max(run.cpuLeft - (now() - t0), 0.001);
-    }
+      () => this.host.guard.call(() => fn(deadline === Infinity ? 0 : this.host.clock.fromHost(deadline))).answer,
+      () => {
+        this.frames.pop();
+        this.host.output.pop();
+        const back = this.frames[this.frames.length - 1];
+        if (back) this.host.activity?.enter(back.run.id, back.deadline === Infinity ? 0 : Math.max(back.deadline - now(), 1));
+        else this.host.activity?.leave();
+        if (run.cpuLeft !== Infinity) run.cpuLeft = Math.max(run.cpuLeft - (now() - t0), 0.001);
+      },
+    );
   }
 
   /** The `interrupted` import: polled by the guest with its time limit, about the exec whose call runs. */

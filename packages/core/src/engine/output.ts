@@ -50,8 +50,11 @@ export class OutputRouter {
 
   /** The guest call ended: output goes back to the one around it, if any. */
   pop(): void {
-    this.flush();
-    this.sinks.pop();
+    try {
+      this.flush();
+    } finally {
+      this.sinks.pop(); // even when flushing ran out of stack (after a crash): never a stale sink
+    }
   }
 
   /**
