@@ -1,6 +1,7 @@
 // Crash recovery of an engine on the page's own thread. Chromium refuses a synchronous
-// `new WebAssembly.Instance` of a module this large there, and recovery runs synchronously inside
-// the call that trapped: the engine keeps an instance made ahead for it (engine.ts, standby).
+// `new WebAssembly.Instance` of a module this large there, and recovery runs synchronously (after
+// a stack overflow: when the exec settles, recovery.ts): the engine keeps an instance made ahead
+// for it (engine.ts, standby).
 // The crash is a real one: the exec starts under deep JS recursion, so the guest's native frames
 // run out of the page's stack (test/stack-overflow.ts).
 import { expect, it } from 'vitest';
