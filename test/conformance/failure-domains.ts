@@ -157,6 +157,22 @@ export function defineFailureDomains(engine: EngineUnderTest): void {
         expect(ok(await ctx.exec('2 + 2')).value).toBe(4);
       });
 
+      // Unobserved, an async callback's rejection would end the Node process (vitest reports it as an
+      // unhandled rejection and fails the run): it must end the exec instead.
+      it('ends the exec with CallbackError when an async onStdout rejects, and the context goes on', async () => {
+        const error = await rejection(
+          ctx.exec('import asyncio\nprint("first")\nawait asyncio.sleep(0.05)\nprint("second")\nafter_async = True', {
+            onStdout: async () => {
+              throw new Error('the stream is gone');
+            },
+          }),
+        );
+        expect(error).toBeInstanceOf(CallbackError);
+        expect(error.message).toBe('onStdout rejected (Error: the stream is gone), so the exec was stopped: output callbacks must not throw');
+        await expect(ctx.get('after_async')).rejects.toMatchObject({ name: 'PythonError', type: 'NameError' });
+        expect(ok(await ctx.exec('5 + 5')).value).toBe(10);
+      });
+
       // The test's own timeout is far below the time limit: output printed just before CPU-bound
       // code must reach the callback while that code runs, not when the time limit ends it.
       it('stops CPU-bound code when its callback throws', { timeout: 15_000 }, async () => {

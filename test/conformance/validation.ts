@@ -140,6 +140,23 @@ export function defineValidation(engine: string, createBox: BoxFactory): void {
       expect(typeof passed!.ms).toBe('number');
     });
 
+    it('an onToolCall listener that throws, or returns a promise that rejects, changes nothing Python sees', async () => {
+      const stopThrowing = box.onToolCall(() => {
+        throw new Error('listener bug');
+      });
+      const stopRejecting = box.onToolCall(async () => {
+        throw new Error('async listener bug'); // unobserved, this would end a Node process
+      });
+      try {
+        expect(ok(await run('(await create_invoice(4))["amount_cents"]')).value).toBe(4);
+        await new Promise((r) => setTimeout(r, 20)); // the rejection has settled, and was observed
+        expect(ok(await run('(await create_invoice(5))["amount_cents"]')).value).toBe(5);
+      } finally {
+        stopThrowing();
+        stopRejecting();
+      }
+    });
+
     it('gives the tool its stub as docstring: help(tool) shows what describeTools() gives the model', async () => {
       const doc = ok(await run('create_invoice.__doc__')).value as string;
       expect(doc).toBe(box.describeTools(['create_invoice']));

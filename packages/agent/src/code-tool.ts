@@ -46,7 +46,7 @@ export interface CodeToolOptions {
 export interface CodeRunOptions {
   /** Stops the run (`AbortedError`). */
   signal?: AbortSignal;
-  /** Receives output as Python prints it. */
+  /** Receives output as Python prints it. If it throws (or returns a promise that rejects), the exec stops with `CallbackError`. */
   onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
 }
 
@@ -131,7 +131,7 @@ export function codeTool(options: CodeToolOptions): CodeTool {
     const chunks: string[] = [];
     const sink = (stream: 'stdout' | 'stderr') => (text: string) => {
       chunks.push(text);
-      runOptions.onOutput?.(stream, text);
+      return runOptions.onOutput?.(stream, text); // an async onOutput's rejection stops the exec (CallbackError)
     };
     const started = now();
     try {

@@ -38,7 +38,7 @@ export interface RunAgentOptions {
   timeoutMs?: number;
   /** Aborts the run at any point: it rejects with `AbortedError`. */
   signal?: AbortSignal;
-  /** Receives what happens, as it happens. */
+  /** Receives what happens, as it happens. If it throws (or returns a promise that rejects), the run ends with that error at its next step. */
   onEvent?: (event: AgentEvent) => void;
   /** Options of the code tool (output limit, per-run limits, extra instructions). */
   codeTool?: Omit<CodeToolOptions, 'context'>;
@@ -360,7 +360,13 @@ class AgentRun {
   private emit(event: AgentEvent): void {
     if (!this.options.onEvent) return;
     try {
-      this.options.onEvent(event);
+      const out: unknown = this.options.onEvent(event);
+      // An async listener's rejection is its throw (unobserved, it would end a Node process).
+      if (typeof (out as PromiseLike<unknown> | null)?.then === 'function') {
+        Promise.resolve(out).then(undefined, (e: unknown) => {
+          this.listenerError ??= e;
+        });
+      }
     } catch (e) {
       this.listenerError ??= e;
     }

@@ -257,6 +257,13 @@ describe('events, prompts and state', () => {
     ).rejects.toBe(boom);
   });
 
+  it('an async onEvent that rejects ends the run with its error (and never becomes an unhandled rejection)', async () => {
+    const boom = new Error('async listener bug');
+    await expect(
+      runAgent({ box, model: scripted([{ code: 'print(1)' }, 'ok']), task: 'x', onEvent: async (e) => { if (e.type === 'step') throw boom; } }),
+    ).rejects.toBe(boom);
+  });
+
   it('refuses bad options with InvalidArgumentError', async () => {
     const model = scripted(['x']);
     await expect(runAgent({ model, task: 'x' } as never)).rejects.toMatchObject({ name: 'InvalidArgumentError', message: expect.stringContaining('context or a box') });

@@ -5,6 +5,7 @@
  * pending call so that `close()` can reject them; an {@link EngineHost}
  * does the work.
  */
+import { isThenable } from '../engine/tools.js';
 import type { ResetInfo, RestoredState } from '../engine/types.js';
 import { BoxClosedError, ContextDisposedError, describeValue, InvalidArgumentError, SnapshotError } from '../errors.js';
 import { PendingCalls } from '../pending.js';
@@ -267,7 +268,8 @@ export abstract class PyBoxBase {
         onCall: (event) => {
           for (const listener of this.toolCallListeners) {
             try {
-              listener(event);
+              const out: unknown = listener(event);
+              if (isThenable(out)) Promise.resolve(out).then(undefined, () => undefined); // unobserved, a rejection ends a Node process
             } catch {
               // A listener's bug must not change what Python sees, nor starve the other listeners.
             }

@@ -13,6 +13,7 @@ import {
 } from '../errors.js';
 import type { PyBoxBase } from './box.js';
 import type { EngineHost } from './host.js';
+import { isThenable } from '../engine/tools.js';
 import type { EngineExecOptions } from '../engine/types.js';
 import type { ExecOptions, ExecResult, Limits } from './types.js';
 import { checkExec, checkName, encodeValue, type CheckedExecOptions } from './validate.js';
@@ -102,8 +103,9 @@ export class Context {
    * One exec at a time per context: a second call while one runs rejects
    * with `ContextBusyError` (use another context for parallel work).
    *
-   * An `onStdout`/`onStderr` that throws stops the exec, which rejects with
-   * `CallbackError` (the callback is not called again for this exec).
+   * An `onStdout`/`onStderr` that throws (or returns a promise that rejects)
+   * stops the exec, which rejects with `CallbackError` (the callback is not
+   * called again for this exec).
    */
   async exec(code: string, options?: ExecOptions): Promise<ExecResult> {
     this.checkLive();
@@ -134,21 +136,28 @@ export class Context {
       controller.abort();
     };
     const onAbort = () => stop('aborted: its signal was aborted');
-    const guarded = (name: CallbackName, fn: ((text: string) => void) | undefined) =>
-      fn &&
-      ((text: string) => {
+    const guarded = (name: CallbackName, fn: ((text: string) => void) | undefined) => {
+      if (!fn) return undefined;
+      const failed = (how: 'threw' | 'rejected', e: unknown) => {
+        if (callbackError) return;
+        const thrown = describeThrown(e);
+        callbackError = new CallbackError(
+          `${name} ${how} (${thrown.name}: ${thrown.message}), so the exec was stopped: output callbacks must not throw`,
+          name,
+        );
+        stop(`stopped because ${name} ${how}`);
+      };
+      return (text: string) => {
         if (callbackError) return;
         try {
-          fn(text);
+          const out: unknown = fn(text);
+          // An async callback's rejection is its throw (unobserved, it would end a Node process).
+          if (isThenable(out)) Promise.resolve(out).then(undefined, (e: unknown) => failed('rejected', e));
         } catch (e) {
-          const thrown = describeThrown(e);
-          callbackError = new CallbackError(
-            `${name} threw (${thrown.name}: ${thrown.message}), so the exec was stopped: output callbacks must not throw`,
-            name,
-          );
-          stop(`stopped because ${name} threw`);
+          failed('threw', e);
         }
-      });
+      };
+    };
     const end = this.link.startExec(stop);
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     this.busy = true;
