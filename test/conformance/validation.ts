@@ -283,6 +283,29 @@ export function defineValidation(engine: string, createBox: BoxFactory): void {
         }
       });
 
+      it('an AI SDK tool that streams (async function* execute) gives Python its last value, its final output', async () => {
+        const created = await createBox({
+          tools: {
+            progress: tool({
+              description: 'Works in stages.',
+              inputSchema: z.object({ n: z.number() }),
+              execute: async function* ({ n }) {
+                yield { status: 'working' as const, n: 0 };
+                yield { status: 'done' as const, n };
+              },
+            }),
+            silent: tool({ description: 'Yields nothing.', inputSchema: z.object({}), execute: async function* () {} }),
+          },
+        });
+        try {
+          const c2 = await created.createContext();
+          expect(ok(await c2.exec('await progress(n=3)')).value).toEqual({ status: 'done', n: 3 });
+          expect(ok(await c2.exec('(await silent()) is None')).value).toBe(true);
+        } finally {
+          await created.close();
+        }
+      });
+
       it('describes every kind of tool as Python stubs', () => {
         const stubs = b.describeTools();
         expect(stubs).toContain('async def zod_pay(amount_cents: int, email: str, note: str = ...) -> Any:');

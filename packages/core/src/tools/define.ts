@@ -60,8 +60,21 @@ function fromAiSdk(name: string, tool: AiSdkTool): ToolDefinition {
     description: describeAiSdkTool(name, tool.description),
     parameters: tool.inputSchema as ToolDefinition['parameters'],
     outputSchema: tool.outputSchema as ToolDefinition['outputSchema'],
-    handler: (args) => execute(args, { toolCallId: `pybox_${++callCounter}`, messages: [] }),
+    handler: (args) => finalOutput(execute(args, { toolCallId: `pybox_${++callCounter}`, messages: [] })),
   };
+}
+
+/**
+ * What an AI SDK tool's `execute` gave, as its final output: an `async function*` execute
+ * streams preliminary results, and its output is the last value it yields (as in the AI SDK).
+ */
+function finalOutput(out: unknown): unknown {
+  if (isThenable(out) || typeof (out as AsyncIterable<unknown> | null)?.[Symbol.asyncIterator] !== 'function') return out;
+  return (async () => {
+    let last: unknown;
+    for await (const value of out as AsyncIterable<unknown>) last = value;
+    return last;
+  })();
 }
 
 /** An AI SDK description: a string, or a function of the call's context (AI SDK 7), which PyBox has none of. */
