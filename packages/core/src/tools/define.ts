@@ -4,6 +4,7 @@
  * handlers wrapped so that arguments are validated before they run, results
  * optionally checked, and every call reported to the box's listeners.
  */
+import { isThenable } from '../engine/tools.js';
 import type { EngineTool, JsonSchemaObject } from '../engine/types.js';
 import { ToolDefinitionError } from '../errors.js';
 import type { ToolCallEvent, ToolDefinition, ToolsInput } from '../api/types.js';
@@ -178,13 +179,9 @@ function wrapHandler(
 
 /** `f(x)` now when `x` is a value, after it when `x` is a promise (or thenable). */
 function chain<T, U>(x: T | PromiseLike<T>, f: (value: T) => U | PromiseLike<U>): U | Promise<U> {
-  if (isThenable(x)) return Promise.resolve(x).then(f);
-  const y = f(x);
-  return isThenable(y) ? Promise.resolve(y) : y;
-}
-
-function isThenable<T>(x: unknown): x is PromiseLike<T> {
-  return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
+  if (isThenable(x)) return Promise.resolve(x as PromiseLike<T>).then(f);
+  const y = f(x as T);
+  return isThenable(y) ? Promise.resolve(y as PromiseLike<U>) : (y as U);
 }
 
 function isAsync(fn: unknown): boolean {

@@ -5,6 +5,7 @@
  * library's own `validate` when there is one.
  */
 import type { StandardJSONSchemaV1, StandardSchemaV1 } from '@standard-schema/spec';
+import { isThenable } from '../engine/tools.js';
 import type { JsonSchemaObject } from '../engine/types.js';
 import { ToolDefinitionError } from '../errors.js';
 
@@ -208,10 +209,6 @@ function fromStandardResult(r: StandardSchemaV1.Result<unknown>): NativeResult {
 
 function isJsonSchema(x: unknown): x is JsonSchema {
   return typeof x === 'boolean' || (typeof x === 'object' && x !== null && !Array.isArray(x));
-}
-
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
 }
 
 function message(e: unknown): string {
