@@ -5,7 +5,7 @@
  * engine by the conformance suite; each group on a fresh box.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TimeLimitError, type Context, type PyBoxBase } from '@pybox/core';
+import { GuestCrashError, TimeLimitError, type Context, type PyBoxBase } from '@pybox/core';
 import { ok, testTools, type BoxFactory } from './suite.js';
 
 /**
@@ -107,6 +107,36 @@ export function defineSecurity(engine: string, createBox: BoxFactory): void {
       await a.dispose();
       await b.dispose();
     });
+  });
+
+  describe(`security, crashing on purpose: ${engine}`, () => {
+    freshBox();
+
+    // The box is the failure domain: ending the process traps the whole guest (os._exit and
+    // sys.exit are contained above). The box restores its guest and goes on.
+    const crashes: [string, string][] = [
+      ['os.abort()', 'import os\nos.abort()'],
+      ['a fatal signal with no handler', 'import signal\nsignal.raise_signal(signal.SIGTERM)'],
+      ["faulthandler's segfault helper", 'import faulthandler\nfaulthandler._sigsegv()'],
+    ];
+    for (const [name, code] of crashes) {
+      it(`${name}: GuestCrashError (trap) with every context of the box lost, and the box goes on`, async () => {
+        const other = await box.createContext();
+        ok(await other.exec('kept = 1'));
+        const victim = await box.createContext();
+        const live = box.contexts().length;
+        const error = await victim.exec(code).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(GuestCrashError);
+        expect((error as GuestCrashError).reason).toBe('trap');
+        expect((error as GuestCrashError).contextsLost).toBe(live);
+        expect(other.isLive).toBe(false);
+        ctx = await box.createContext(); // the suite's context went with the others
+        expect(ok(await ctx.exec('1 + 1')).value).toBe(2);
+      });
+    }
   });
 
   describe(`security, limits: ${engine}`, () => {
