@@ -314,39 +314,40 @@ EXPORT("pybox_cancel") uint8_t *pybox_cancel(int32_t id) {
     LEAVE(run_cancel(c));
 }
 
-EXPORT("pybox_set_json") uint8_t *pybox_set_json(int32_t id, const char *name, int32_t name_len, const char *json,
-                                                 int32_t json_len) {
+/* A value the host binds, made from its input: NULL with the exception set when it cannot be. */
+typedef PyObject *(*ValueMaker)(const char *data, int32_t len);
+
+static PyObject *value_from_json(const char *data, int32_t len) { return json_decode(data, (size_t)len); }
+
+static PyObject *value_from_bytes(const char *data, int32_t len) { return PyBytes_FromStringAndSize(len ? data : "", len); }
+
+/* pybox_set_json and pybox_set_bytes: bind `name` to the value made from the input. A value that
+ * does not fit in the entry's memory cap answers MemoryError (the host says which limit). */
+static uint8_t *set_value(int32_t id, const char *name, int32_t name_len, const char *data, int32_t len, ValueMaker make) {
     Ctx *c = ctx_get(id);
     ENTRY(NULL);
     if (!c) LEAVE(unknown_context(id));
     uint8_t *fail = NULL;
     PyObject *n = name_arg(name, name_len, &fail);
     if (!n) LEAVE(fail);
-    PyObject *value = json_decode(json, (size_t)json_len);
-    if (!value) {
-        Py_DECREF(n);
-        uint8_t *ans = answer_fail_exc("ValueError", "invalid JSON");
-        LEAVE(ans);
-    }
-    int rc = ctx_bind(c, n, value, 0);
+    PyObject *value = make(data, len);
+    int rc = value ? ctx_bind(c, n, value, 0) : -1;
     Py_DECREF(n);
-    Py_DECREF(value);
-    LEAVE(rc < 0 ? answer_from_exception(PyErr_GetRaisedException(), NULL) : answer_ok());
+    Py_XDECREF(value);
+    if (rc == 0) LEAVE(answer_ok());
+    if (PyErr_ExceptionMatches(PyExc_MemoryError)) LEAVE(answer_fail_exc("MemoryError", "out of memory"));
+    if (!value) LEAVE(answer_fail_exc("ValueError", "invalid JSON"));
+    LEAVE(answer_from_exception(PyErr_GetRaisedException(), NULL));
+}
+
+EXPORT("pybox_set_json") uint8_t *pybox_set_json(int32_t id, const char *name, int32_t name_len, const char *json,
+                                                 int32_t json_len) {
+    return set_value(id, name, name_len, json, json_len, value_from_json);
 }
 
 EXPORT("pybox_set_bytes") uint8_t *pybox_set_bytes(int32_t id, const char *name, int32_t name_len, const char *data,
                                                    int32_t data_len) {
-    Ctx *c = ctx_get(id);
-    ENTRY(NULL);
-    if (!c) LEAVE(unknown_context(id));
-    uint8_t *fail = NULL;
-    PyObject *n = name_arg(name, name_len, &fail);
-    if (!n) LEAVE(fail);
-    PyObject *value = PyBytes_FromStringAndSize(data_len ? data : "", data_len);
-    int rc = value ? ctx_bind(c, n, value, 0) : -1;
-    Py_DECREF(n);
-    Py_XDECREF(value);
-    LEAVE(rc < 0 ? answer_from_exception(PyErr_GetRaisedException(), NULL) : answer_ok());
+    return set_value(id, name, name_len, data, data_len, value_from_bytes);
 }
 
 /* {value, repr} | {bytes:true} + attachment | {jsonError, repr}; reads parents too. */

@@ -5,7 +5,7 @@
  * engine by the conformance suite; each group on a fresh box.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GuestCrashError, TimeLimitError, type Context, type PyBoxBase } from '@pybox/core';
+import { GuestCrashError, InvalidArgumentError, TimeLimitError, type Context, type PyBoxBase } from '@pybox/core';
 import { ok, testTools, type BoxFactory } from './suite.js';
 
 /**
@@ -193,6 +193,30 @@ export function defineSecurity(engine: string, createBox: BoxFactory): void {
         ok(await ctx.exec('del x'));
       }
       expect(ok(await ctx.exec('len(bytearray(10 << 20))')).value).toBe(10 << 20);
+    });
+
+    it('refuses a ctx.set value past the memory limit with InvalidArgumentError, and the box keeps its memory', async () => {
+      const small = await createBox({ limits: { memoryBytes: 64 * 1024 * 1024 } });
+      try {
+        const c = await small.createContext();
+        for (const value of ['y'.repeat(48_000_000), new Uint8Array(80_000_000)]) {
+          const error = await c.set('blob', value).then(
+            () => null,
+            (e: unknown) => e as Error,
+          );
+          expect(error).toBeInstanceOf(InvalidArgumentError);
+          expect(error!.message).toBe(
+            "the value does not fit in the box's memory limit (limits.memoryBytes) next to what Python holds: " +
+              'pass less data (or write it to a file with box.fs.writeFile and read it in Python), or raise limits.memoryBytes',
+          );
+          // The input's copy in the guest was let go: the limit is whole again.
+          expect(ok(await c.exec('len(bytearray(40 << 20))')).value).toBe(40 << 20);
+        }
+        await c.set('blob', 'y'.repeat(8_000_000));
+        expect(ok(await c.exec('len(blob)')).value).toBe(8_000_000);
+      } finally {
+        await small.close();
+      }
     });
 
     it('caps output and keeps going', async () => {

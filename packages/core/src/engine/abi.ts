@@ -130,6 +130,9 @@ function shortAscii(bytes: Uint8Array): string | null {
   return String.fromCharCode.apply(null, bytes as unknown as number[]);
 }
 
+/** The largest input buffer kept in the guest between calls (bytes). */
+const SCRATCH_KEPT = 1024 * 1024;
+
 /** Calls guest exports, moving strings and bytes in and answers out. */
 export class GuestAbi {
   /** A guest buffer reused for inputs: the guest copies them before running any Python. */
@@ -160,25 +163,37 @@ export class GuestAbi {
     return this.scratch;
   }
 
-  /** Copies the inputs into the scratch buffer and calls `call` with (ptr, len) for each. */
+  /**
+   * Copies the inputs into the scratch buffer and calls `call` with (ptr, len) for each. A long
+   * string is encoded first, so that the guest is asked for what it needs rather than 3 bytes
+   * per UTF-16 unit; a scratch buffer grown past {@link SCRATCH_KEPT} is freed after the call,
+   * so that one large input does not hold guest memory (and the entries' memory cap) for good.
+   */
   private withInputs(inputs: (string | Uint8Array)[], call: (...ptrLen: number[]) => number): GuestReply {
+    const parts = inputs.map((input) => (typeof input === 'string' && input.length > SCRATCH_KEPT / 3 ? encoder.encode(input) : input));
     let size = 0;
-    for (const input of inputs) size += typeof input === 'string' ? input.length * 3 : input.length;
+    for (const part of parts) size += typeof part === 'string' ? part.length * 3 : part.length;
     let ptr = this.ensureScratch(size);
     const mem = this.bytes();
     const args: number[] = [];
-    for (const input of inputs) {
+    for (const part of parts) {
       let len: number;
-      if (typeof input === 'string') {
-        len = encoder.encodeInto(input, mem.subarray(ptr, ptr + input.length * 3)).written;
+      if (typeof part === 'string') {
+        len = encoder.encodeInto(part, mem.subarray(ptr, ptr + part.length * 3)).written;
       } else {
-        mem.set(input, ptr);
-        len = input.length;
+        mem.set(part, ptr);
+        len = part.length;
       }
       args.push(ptr, len);
       ptr += len;
     }
-    return this.read(call(...args));
+    const reply = this.read(call(...args));
+    if (this.scratchSize > SCRATCH_KEPT) {
+      this.exports.pybox_free(this.scratch);
+      this.scratch = 0;
+      this.scratchSize = 0;
+    }
+    return reply;
   }
 
   /** Decodes the result buffer [u32 jsonLen][u32 binLen][json][bin]. */
@@ -312,9 +327,14 @@ export function answerError(answer: GuestAnswer, what: string): Error {
     case 'ValueError':
       if (what === 'defineTools') return new ToolDefinitionError(err.message);
       return new InvalidArgumentError(err.message);
-    default:
-      return new PythonError(err.type, err.message, err.traceback);
+    case 'MemoryError':
+      if (what !== 'set') break;
+      return new InvalidArgumentError(
+        "the value does not fit in the box's memory limit (limits.memoryBytes) next to what Python holds: " +
+          'pass less data (or write it to a file with box.fs.writeFile and read it in Python), or raise limits.memoryBytes',
+      );
   }
+  return new PythonError(err.type, err.message, err.traceback);
 }
 
 /** How an exec's error answer is to be read. */
