@@ -7,7 +7,8 @@
  */
 import { isThenable } from '../engine/tools.js';
 import type { ResetInfo, RestoredState } from '../engine/types.js';
-import { BoxClosedError, ContextDisposedError, describeValue, InvalidArgumentError, SnapshotError } from '../errors.js';
+import { damaged } from '../engine/snapshot-codec.js';
+import { BoxClosedError, ContextDisposedError, describeValue, InvalidArgumentError } from '../errors.js';
 import { PendingCalls } from '../pending.js';
 import { Context, type ExecStop } from './context.js';
 import type { EngineHost } from './host.js';
@@ -24,7 +25,7 @@ import {
   type ToolDefinition,
   type ToolsInput,
 } from './types.js';
-import { checkFileData, checkLimits, checkOptions, checkPath, checkRmOptions, checkTools, definedOnly } from './validate.js';
+import { checkFileData, checkLimits, checkOptions, checkPath, checkRmOptions, checkTools } from './validate.js';
 
 /**
  * Async access to the box's virtual filesystem (`/data`, `/tmp`, `/out`; `/lib` is read-only).
@@ -451,10 +452,7 @@ function readFacadeRecord(value: unknown): FacadeRecord {
   try {
     limits = checkLimits(r.limits);
   } catch (e) {
-    throw new SnapshotError(
-      `the snapshot is damaged (its limits: ${e instanceof Error ? e.message : String(e)}): it was changed after box.snapshot() made it`,
-      'corrupted',
-    );
+    throw damaged(`its limits: ${e instanceof Error ? e.message : String(e)}`);
   }
   return {
     limits: { ...DEFAULT_LIMITS, ...limits },
@@ -464,3 +462,6 @@ function readFacadeRecord(value: unknown): FacadeRecord {
   };
 }
 
+function definedOnly(limits: Limits): Limits {
+  return Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) as Limits;
+}

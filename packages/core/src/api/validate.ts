@@ -47,18 +47,6 @@ export function checkOptions<T extends object>(value: unknown, keys: readonly st
   return value as Partial<T>;
 }
 
-/**
- * The keys of `o` that are set (a record of limits where `undefined` means "the default").
- *
- * @example
- * ```ts
- * definedOnly({ timeoutMs: 5000, memoryBytes: undefined }) // { timeoutMs: 5000 }
- * ```
- */
-export function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
 /** A time limit: milliseconds that timers can hold. */
 function checkMs(value: unknown, what: string): void {
   if (value === undefined) return;

@@ -19,7 +19,7 @@ import { OutputRouter } from './output.js';
 import { crashReason, TrapGuard } from './recovery.js';
 import { ExecSignals } from './signals.js';
 import { applyDiff, captureMemory, diffMemory, imageFingerprint, memoryBase, restoreMemory, revertDiff, type CleanState, type MemoryBase } from './snapshot.js';
-import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT } from './snapshot-codec.js';
+import { damaged, decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT } from './snapshot-codec.js';
 import { guestToolSpec, IDENTIFIER, settleError, settleValue, ToolRunner, validateTool, type Settled } from './tools.js';
 import type {
   EncodedValue,
@@ -35,7 +35,7 @@ import type {
 import { adoptInstance, closeFdsFrom, createWasi, wasiImports } from './wasi.js';
 import { ContextBusyError, ContextDisposedError, InvalidArgumentError, PyBoxError, SnapshotError, type CrashReason } from '../errors.js';
 import { toJson } from '../json.js';
-import { checkBoxOptions, definedOnly } from '../api/validate.js';
+import { checkBoxOptions } from '../api/validate.js';
 
 /** The id a host call that is not an exec reports to the watchdog (exec ids are positive). */
 const HOST_CALL_ID = -1;
@@ -76,8 +76,8 @@ export class Engine {
   private clean: CleanState | null = null;
   /**
    * On a page's main thread, which refuses a synchronous instance of a module this large: an
-   * instance made ahead, for the next crash recovery (which runs synchronously, inside the call
-   * that trapped).
+   * instance made ahead, for the next crash recovery (which runs synchronously: inside the call
+   * that trapped, or, after a host stack overflow, as the exec settles).
    */
   private standby: WebAssembly.Instance | null = null;
   /** Settles once the standby being made is there (null when none is being made). */
@@ -673,10 +673,6 @@ interface SnapshotDescription {
   facade: unknown;
 }
 
-function damaged(what: string): SnapshotError {
-  return new SnapshotError(`the snapshot is damaged (${what}): it was changed after box.snapshot() made it`, 'corrupted');
-}
-
 /** Checks the shape of a decoded description (a checksummed blob can still be hand-made). */
 function readDescription(d: Record<string, unknown>, sections: number): SnapshotDescription & { contexts: { id: number; parent: number | null; guest: number }[] } {
   const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
@@ -714,7 +710,7 @@ function readRecordedOptions(o: Record<string, unknown>): RestoredState['options
   };
   try {
     const { env, outputLimit, resultLimit, timeoutMs, memoryBytes, fsBytes } = options;
-    checkBoxOptions({ env, limits: definedOnly({ outputChars: outputLimit, resultChars: resultLimit, timeoutMs, memoryBytes, fsBytes }) }, []);
+    checkBoxOptions({ env, limits: { outputChars: outputLimit, resultChars: resultLimit, timeoutMs, memoryBytes, fsBytes } }, []);
   } catch (e) {
     throw damaged(`its options: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -115,12 +115,12 @@ export class TrapGuard {
         settled = true;
         throw e;
       }
-      settled = true;
       const reason = crashReason(e);
-      if (reason === 'stack-overflow') this.pending = reason;
       const cause = e instanceof Error ? e.message : String(e);
-      if (reason === 'stack-overflow') throw this.crashed(reason, cause, this.live());
-      return this.recover(reason, cause);
+      settled = true;
+      if (reason !== 'stack-overflow') return this.recover(reason, cause);
+      this.pending = reason; // restored back on a short stack (see the class)
+      throw this.crashed(reason, cause, this.live());
     } finally {
       // A compare and a store: this runs even when the stack had no room left to handle the throw.
       if (!settled) this.pending = 'stack-overflow';

@@ -169,6 +169,19 @@ export async function decodeSnapshot(
   return { description, sections };
 }
 
+/**
+ * The `corrupted` refusal of a snapshot whose bytes are intact but whose content does not hold
+ * together (a description or a section that no `box.snapshot()` writes).
+ *
+ * @example
+ * ```ts
+ * throw damaged('its description')
+ * ```
+ */
+export function damaged(what: string): SnapshotError {
+  return new SnapshotError(`the snapshot is damaged (${what}): it was changed after box.snapshot() made it`, 'corrupted');
+}
+
 function corrupted(detail: string): SnapshotError {
   return new SnapshotError(
     `the snapshot is damaged (${detail}): it was truncated or changed after box.snapshot() made it; store and send it as binary, unchanged`,
